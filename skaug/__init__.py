@@ -1,0 +1,8 @@
+"""skaug: feature-space data augmentation as scikit-learn estimators."""
+
+from ._sea import SeAClassifier
+from .exceptions import DivergenceError
+
+__version__ = "0.1.0"
+
+__all__ = ["SeAClassifier", "DivergenceError", "__version__"]

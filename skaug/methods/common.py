@@ -1,0 +1,20 @@
+"""Small tensor operations shared by several methods."""
+
+import torch
+
+
+def unit_normalize(x, eps=1e-12):
+    """Return ``Π(x) = x / ||x||_2`` row-wise (a zero row stays zero)."""
+    return x / x.norm(dim=-1, keepdim=True).clamp_min(eps)
+
+
+def weighted_mean(values, sample_weight=None):
+    """Mean of per-sample ``values`` with optional ``sample_weight``.
+
+    The weights multiply each sample's contribution and the sum is divided by
+    the number of samples, so an integer weight ``k`` acts like ``k`` copies of
+    the sample inside its mini-batch (the convention of scikit-learn's SGD).
+    """
+    if sample_weight is None:
+        return values.mean()
+    return (values * sample_weight).sum() / values.shape[0]
