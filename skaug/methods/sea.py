@@ -150,34 +150,16 @@ def sea_augment(
         return unit_normalize(x + eta * unit_normalize(g_hat))
 
 
-def sea_loss(
-    head,
-    x,
-    y,
-    sample_weight=None,
-    *,
-    eta,
-    alpha=0.01,
-    temperature=1.0,
-    margin=0.0,
-    direction="sea",
-    generator=None,
-):
+def sea_loss(head, x, y, sample_weight=None, *, temperature=1.0, margin=0.0, **augment):
     """Loss of one SeA step (Algorithm 1, lines 3–6 without the update).
 
-    The batch is augmented with the head frozen, then the smoothed hinge loss
-    of the augmented batch alone is returned (weighted mean over samples).
-    ``head`` is a bias-free ``torch.nn.Linear``-like module with ``.weight``.
+    The batch is augmented with the head frozen (:func:`sea_augment`, which
+    takes the remaining keyword arguments ``eta``, ``alpha``, ``direction``,
+    ``generator``), then the smoothed hinge loss of the augmented batch alone
+    is returned (weighted mean over samples). ``head`` is a bias-free
+    ``torch.nn.Linear``-like module with ``.weight``.
     """
     x_aug = sea_augment(
-        x,
-        y,
-        head.weight,
-        eta=eta,
-        alpha=alpha,
-        temperature=temperature,
-        margin=margin,
-        direction=direction,
-        generator=generator,
+        x, y, head.weight, temperature=temperature, margin=margin, **augment
     )
     return weighted_mean(smoothed_hinge(head(x_aug), y, temperature, margin), sample_weight)
