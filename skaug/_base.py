@@ -22,6 +22,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
@@ -30,7 +31,13 @@ from torch.func import functional_call
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
-from ._net import EpochProgressBar, SkaugNet, StopOnDivergence, TensorBatchLoader
+from ._net import (
+    EpochProgressBar,
+    ModuleEpochEnd,
+    SkaugNet,
+    StopOnDivergence,
+    TensorBatchLoader,
+)
 
 _PREDICT_CHUNK = 8192
 
@@ -124,6 +131,16 @@ class SkaugClassifier(ClassifierMixin, BaseEstimator):
     def _check_problem(self, X, y):
         """Method-specific checks of the training problem (may warn)."""
 
+    def _prepare_training(self, X, y, sample_weight, seed, device):
+        """Method-specific set-up before the net is built (torch RNG already seeded).
+
+        May hold out data (e.g. a meta set); returns the training ``X, y, sample_weight``.
+        """
+        return X, y, sample_weight
+
+    def _finish_training(self):
+        """Drop what only training needed (called after fit, even on error)."""
+
     # -- fitting ----------------------------------------------------------------
     def _encode_target(self, y):
         check_classification_targets(y)
@@ -152,7 +169,10 @@ class SkaugClassifier(ClassifierMixin, BaseEstimator):
 
     def _make_net(self, n_features, n_train, seed, device, valid_dataset):
         optimizer, optimizer_kwargs = self._optimizer()
-        callbacks = [("stop_on_divergence", StopOnDivergence())]
+        callbacks = [
+            ("stop_on_divergence", StopOnDivergence()),
+            ("module_epoch_end", ModuleEpochEnd()),
+        ]
         if self.early_stopping:
             callbacks.append(
                 (
@@ -211,7 +231,8 @@ class SkaugClassifier(ClassifierMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
             Class labels of any type (strings, integers, ...).
         sample_weight : array-like of shape (n_samples,), default=None
-            Per-sample weights multiplying each sample's loss.
+            Per-sample weights multiplying each sample's loss. Only their
+            ratios matter: they are rescaled to mean 1 over the training set.
 
         Returns
         -------
@@ -224,6 +245,17 @@ class SkaugClassifier(ClassifierMixin, BaseEstimator):
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float32, ensure_non_negative=True
             )
+        class_weight = getattr(self, "class_weight", None)
+        if class_weight is not None:
+            cw = compute_sample_weight(class_weight, y).astype(np.float32)
+            sample_weight = cw if sample_weight is None else sample_weight * cw
+        if sample_weight is not None:
+            # Only the ratios of the weights matter: rescaled to mean 1, they
+            # leave the effective learning rate as it is.
+            total = sample_weight.mean()
+            if not total > 0:
+                raise ValueError("sample_weight (times class_weight) must not be all zero.")
+            sample_weight = sample_weight / total
         X = self._transform_input(X)
         self._check_problem(X, y)
         device = resolve_device(self.device)
@@ -240,14 +272,16 @@ class SkaugClassifier(ClassifierMixin, BaseEstimator):
         devices = [torch.device(device)] if device.startswith("cuda") else []
         with torch.random.fork_rng(devices=devices, device_type="cuda"):
             torch.manual_seed(seed)
-            net = self._make_net(X.shape[1], len(X), seed, device, valid_dataset)
             try:
+                X, y, sample_weight = self._prepare_training(X, y, sample_weight, seed, device)
+                net = self._make_net(X.shape[1], len(X), seed, device, valid_dataset)
                 net.fit(_with_weights(X, sample_weight), y)
             finally:
-                # Nothing of the training run that is not needed to predict is
-                # kept (and so pickled): the loss closures and generators.
-                net.training_loss = net.validation_loss = net.generator = None
-                net.iterator_train__generator = None
+                self._finish_training()
+            # Nothing of the training run that is not needed to predict is
+            # kept (and so pickled): the loss closures and generators.
+            net.training_loss = net.validation_loss = net.generator = None
+            net.iterator_train__generator = None
         self.net_ = net
         history = net.history
         self.loss_curve_ = [float(v) for v in history[:, "train_loss"]]

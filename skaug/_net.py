@@ -71,7 +71,7 @@ class StopOnDivergence(Callback):
 
     Divergence is a training loss that is not finite, or an epoch whose mean
     training loss exceeds ``factor`` times the loss of the initial model (the
-    first batch's loss, computed before any update).
+    first batch's loss, computed before any update; taken as at least 1).
     """
 
     def __init__(self, factor=1e3):
@@ -98,12 +98,23 @@ class StopOnDivergence(Callback):
 
     def on_epoch_end(self, net, **kwargs):
         loss = net.history[-1, "train_loss"]
-        if self.initial_loss_ and loss > self.factor * self.initial_loss_:
+        # The initial loss may be tiny (a lucky start); CE-type losses above
+        # `factor` are diverged whatever the start.
+        if self.initial_loss_ is not None and loss > self.factor * max(self.initial_loss_, 1.0):
             self._raise(
                 net,
                 f"the mean training loss {loss:.4g} is more than {self.factor:g} times the "
-                f"initial model's loss {self.initial_loss_:.4g}",
+                f"initial model's loss {max(self.initial_loss_, 1.0):.4g}",
             )
+
+
+class ModuleEpochEnd(Callback):
+    """Call ``net.module_.end_epoch()`` after each epoch, for modules that keep per-epoch state."""
+
+    def on_epoch_end(self, net, **kwargs):
+        end_epoch = getattr(net.module_, "end_epoch", None)
+        if end_epoch is not None:
+            end_epoch()
 
 
 class EpochProgressBar(Callback):

@@ -15,3 +15,34 @@ class LinearHead(nn.Linear):
 
     def __init__(self, n_features, n_classes, bias=True):
         super().__init__(n_features, n_classes, bias=bias)
+
+
+class FeatureHead(nn.Module):
+    """Optional MLP then a linear classifier; exposes the last hidden features.
+
+    ``forward(x)`` returns the logits; ``forward(x, return_hidden=True)``
+    returns ``(h, logits)`` where ``h`` is the input of the final linear
+    layer ``fc`` (``h = x`` when ``hidden_layer_sizes`` is empty).
+
+    Parameters
+    ----------
+    n_features : int
+    n_classes : int
+    hidden_layer_sizes : tuple of int, default=()
+        Widths of the ReLU hidden layers.
+    """
+
+    def __init__(self, n_features, n_classes, hidden_layer_sizes=()):
+        super().__init__()
+        layers, width = [], n_features
+        for size in hidden_layer_sizes:
+            layers += [nn.Linear(width, size), nn.ReLU()]
+            width = size
+        self.hidden = nn.Sequential(*layers)
+        self.fc = nn.Linear(width, n_classes)
+        self.n_hidden_features = width
+
+    def forward(self, x, return_hidden=False):
+        h = self.hidden(x)
+        logits = self.fc(h)
+        return (h, logits) if return_hidden else logits

@@ -2,10 +2,16 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skaug import SeAClassifier
+from skaug import IADAClassifier, SeAClassifier
 
-# Short training keeps the checks fast; everything else is the default.
-ESTIMATORS = [SeAClassifier(max_epochs=20, random_state=0)]
+# Short training keeps the checks fast; everything else is the default. IADA's
+# Adam steps need the default 100 epochs on the checks' tiny data sets.
+ESTIMATORS = [
+    SeAClassifier(max_epochs=20, random_state=0),
+    IADAClassifier(random_state=0),
+    IADAClassifier(perturbation="class", head="mlp", hidden_layer_sizes=(32,), random_state=0),
+    IADAClassifier(perturbation="constant", epsilon=0.0, covariance="diag", random_state=0),
+]
 
 # check name -> reason, per estimator. Goal: empty.
 _SGD_WEIGHTS = (
@@ -15,6 +21,7 @@ _SGD_WEIGHTS = (
 )
 EXPECTED_FAILED_CHECKS = {
     "SeAClassifier": {"check_sample_weight_equivalence_on_dense_data": _SGD_WEIGHTS},
+    "IADAClassifier": {"check_sample_weight_equivalence_on_dense_data": _SGD_WEIGHTS},
 }
 
 

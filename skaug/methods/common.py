@@ -1,6 +1,6 @@
 """Small tensor operations shared by several methods."""
 
-import torch
+import torch.nn.functional as F
 
 
 def unit_normalize(x, eps=1e-12):
@@ -18,3 +18,16 @@ def weighted_mean(values, sample_weight=None):
     if sample_weight is None:
         return values.mean()
     return (values * sample_weight).sum() / values.shape[0]
+
+
+def softmax_input_gradient(logits, y, weight):
+    """Per-sample ``∇_h CE(softmax(logits), y) = (p − e_y) W`` for a linear last layer.
+
+    ``logits`` (n, C) are the layer's outputs (with whatever shift or scaling
+    the loss applies), ``weight`` its (C, d) weight. Row ``i`` is the gradient
+    of sample ``i``'s own loss with respect to its input ``h_i``.
+    """
+    p = logits.softmax(dim=1)
+    return (p - F.one_hot(y, p.shape[1]).to(p.dtype)) @ weight
+
+

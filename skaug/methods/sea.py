@@ -12,7 +12,7 @@ bias-free linear head (``z = x @ weight.T``, as stored by ``torch.nn.Linear``).
 import torch
 import torch.nn.functional as F
 
-from .common import unit_normalize, weighted_mean
+from .common import softmax_input_gradient, unit_normalize, weighted_mean
 
 #: The augmentation directions of the paper's ablation (Fig. 4).
 DIRECTIONS = ("sea", "adv", "sea_neg", "rand", "mixup", "none")
@@ -49,8 +49,7 @@ def smoothed_hinge_input_gradient(x, y, weight, temperature=1.0, margin=0.0):
     Returns a ``(b, d)`` tensor; row ``i`` is the gradient of sample ``i``'s
     own loss. No autograd: the head is frozen by construction.
     """
-    p = smoothed_hinge_probabilities(x @ weight.T, y, temperature, margin)
-    return (p - F.one_hot(y, p.shape[1]).to(p.dtype)) @ weight
+    return softmax_input_gradient(_margin_logits(x @ weight.T, y, temperature, margin), y, weight)
 
 
 def semantic_weights(x, g, alpha):
