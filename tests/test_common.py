@@ -15,8 +15,8 @@ ESTIMATORS = [
 
 # check name -> reason, per estimator. Goal: empty.
 _SGD_WEIGHTS = (
-    "mini-batch SGD: a row repeated k times changes the batches and the number of "
-    "steps, so sample_weight=k cannot equal k copies exactly (as for sklearn's SGD "
+    "mini-batch training: a row repeated k times changes the batches and the number "
+    "of steps, so sample_weight=k cannot equal k copies exactly (as for sklearn's SGD "
     "estimators); weights are tested against their definition in test_base.py"
 )
 EXPECTED_FAILED_CHECKS = {
