@@ -9,11 +9,25 @@ DATA = Path(os.environ.get("SKAUG_DATA_DIR", Path(__file__).resolve().parents[2]
 
 
 def load_multiclass(name):
-    """(X, y) of a real multi-class set: CIFAR-10 ResNet features or digits (standardised)."""
+    """(X, y) of a real multi-class set: CIFAR-10 ResNet features, digits or arrhythmia.
+
+    Digits and arrhythmia are standardised (arrhythmia's missing values get the
+    column median, constant columns are dropped); arrhythmia is long-tailed as
+    it is (13 classes, 245 down to 2 rows).
+    """
     if name == "cifar10_resnet":
         d = np.load(DATA / "features" / "cifar10_resnet20_resnet56.npz")
         X = np.hstack([d["X20"], d["X56"]])
         return (X / np.linalg.norm(X, axis=1, keepdims=True)).astype(np.float32), d["y"]
+    if name == "arrhythmia":
+        import pandas as pd
+
+        df = pd.read_csv(DATA / "tabular" / "arrhythmia.csv", header=0, na_values="?")
+        X = df.iloc[:, :-1].to_numpy(np.float64)
+        X = np.where(np.isnan(X), np.nanmedian(X, axis=0), X)  # unsupervised median imputation
+        X = X[:, X.std(0) > 0]
+        _, y = np.unique(df.iloc[:, -1].to_numpy(), return_inverse=True)
+        return ((X - X.mean(0)) / X.std(0)).astype(np.float32), y
     if name == "digits":
         from sklearn.datasets import load_digits
 
@@ -44,7 +58,8 @@ def symmetric_noise(y, rate, rng):
 
 
 def scenario(name, kind, level, seed, n_test=None):
-    """Train/test split of dataset ``name`` made biased: kind 'lt' (ratio) or 'noise' (rate)."""
+    """Train/test split of dataset ``name`` made biased: kind 'lt' (ratio), 'noise' (rate)
+    or 'natural' (as it is)."""
     from sklearn.model_selection import train_test_split
 
     X, y = load_multiclass(name)
