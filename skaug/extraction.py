@@ -136,10 +136,10 @@ def _torchvision_weights(name, weights):
 def _load_torchvision(name, weights):
     try:
         import torchvision
-    except ImportError as exc:
+    except Exception as exc:  # not installed, or built for another torch
         raise ImportError(
-            f"Backbone {name!r} needs torchvision, which is not installed. Install it with "
-            "pip install 'skaug[vision]' (a torchvision matching your torch)."
+            f"Backbone {name!r} needs torchvision, which could not be imported ({exc}). "
+            "Install a torchvision built for your torch: pip install 'skaug[vision]'."
         ) from exc
     if name not in torchvision.models.list_models():
         known = sorted(CIFAR_NAMES) + ["minilm", "<any torchvision model name>"]

