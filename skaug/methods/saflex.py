@@ -1,0 +1,88 @@
+"""SAflex — Self-Adaptive Augmentation via Feature Label Extrapolation.
+
+Pure-torch implementation of Ding et al. (ICLR 2024), with the sign and the
+scaling of Π fixed as follows (they differ from a literal reading of the
+paper). With the augmented loss ``Σ_i w_i Σ_k y_ik (−log p_k(x_i; θ))`` and
+``g_val = ∇_θ L(validation batch; θ)``, one SGD step changes the validation
+loss by ``−a ⟨g_val, ∇L⟩`` to first order, so SAflex maximises
+
+    Π_ik = ⟨g_val, ∇_θ(−log p_k(x_i^aug; θ))⟩ = −(J_ik − Σ_c p_ic J_ic),
+    J_i  = (∂z(x_i^aug)/∂θ) · g_val ∈ R^C,
+
+where ``J`` for the whole augmented batch is one forward-mode Jacobian-vector
+product. Then (Theorem 1 with the paper's §3 modifications)
+
+    s_i = Π̂_i + β y_i^aug + g,   g ~ Gumbel(0, 1)^C (only when τ > 0)
+    y_i = softmax(s_i / τ)        (τ = 0: the one-hot argmax)
+    w_i = 1 if Π̂_i · y_i ≥ 0 else 0, then w ← w / Σ w,
+
+with ``Π̂`` = Π rescaled per sample to unit maximum magnitude (raw Π is a
+product of gradients, often ~1e-6: adding β or Gumbel noise to it unscaled
+would turn the labels into noise). The rescaling keeps each row's argmax and
+signs.
+"""
+
+import torch
+import torch.nn.functional as F
+from torch.func import functional_call, jvp
+
+
+def logits_and_jvp(head, params, x, tangent):
+    """``(z, J)`` with ``z = head(x; θ)`` and ``J = (∂z/∂θ)·tangent``, one forward-mode pass.
+
+    ``params`` and ``tangent`` are dicts of tensors with the same keys (the
+    head's parameters and a direction in parameter space, e.g. ``g_val``).
+    """
+    keys = list(params)
+
+    def f(*values):
+        return functional_call(head, dict(zip(keys, values)), (x,))
+
+    return jvp(f, tuple(params[k].detach() for k in keys), tuple(tangent[k] for k in keys))
+
+
+def saflex_pi(logits, jvp_logits):
+    """``Π_ik = −(J_ik − Σ_c p_ic J_ic)``: first-order drop of the validation loss per unit of class k."""
+    p = logits.softmax(dim=1)
+    return -(jvp_logits - (p * jvp_logits).sum(dim=1, keepdim=True))
+
+
+def rescale_rows(pi, eps=1e-30):
+    """``Π̂``: each row divided by its maximum magnitude (argmax and signs unchanged)."""
+    return pi / pi.abs().amax(dim=1, keepdim=True).clamp_min(eps)
+
+
+def gumbel(shape, generator, device, dtype):
+    u = torch.rand(shape, generator=generator, device=device, dtype=dtype)
+    return -torch.log(-torch.log(u.clamp(1e-20, 1 - 1e-7)))
+
+
+def saflex_targets(pi_hat, y_aug, beta=0.0, temperature=0.0, generator=None):
+    """Soft labels ``y`` and normalised 0/1 weights ``w`` (Theorem 1, §3).
+
+    ``pi_hat`` (m, C) rescaled Π; ``y_aug`` (m, C) the upstream labels as
+    distributions. ``temperature=0`` gives the exact argmax with no noise.
+    """
+    s = pi_hat + beta * y_aug
+    if temperature > 0:
+        s = s + gumbel(s.shape, generator, s.device, s.dtype)
+        y = torch.softmax(s / temperature, dim=1)
+    else:
+        y = F.one_hot(s.argmax(dim=1), s.shape[1]).to(s.dtype)
+    keep = ((pi_hat * y).sum(dim=1) >= 0).to(s.dtype)
+    total = keep.sum()
+    w = keep / total if total > 0 else keep
+    return y, w
+
+
+def soft_cross_entropy(logits, targets):
+    """Per-sample ``Σ_k y_k (−log p_k)`` for label distributions ``targets``."""
+    return -(targets * logits.log_softmax(dim=1)).sum(dim=1)
+
+
+def validation_gradient(head, x_val, y_val):
+    """``g_val = ∇_θ mean CE(head(x_val), y_val)`` as a dict of detached tensors."""
+    params = dict(head.named_parameters())
+    loss = F.cross_entropy(head(x_val), y_val)
+    grads = torch.autograd.grad(loss, list(params.values()))
+    return {k: g.detach() for k, g in zip(params, grads)}
