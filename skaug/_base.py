@@ -256,6 +256,8 @@ class SkaugClassifier(ClassifierMixin, BaseEstimator):
             if not total > 0:
                 raise ValueError("sample_weight (times class_weight) must not be all zero.")
             sample_weight = sample_weight / total
+            if np.all(sample_weight == sample_weight[0]):
+                sample_weight = None  # equal weights are no weights
         X = self._transform_input(X)
         self._check_problem(X, y)
         device = resolve_device(self.device)

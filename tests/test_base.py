@@ -11,7 +11,7 @@ from sklearn.base import clone
 from sklearn.datasets import make_blobs
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skaug import DivergenceError, IADAClassifier, SeAClassifier
+from skaug import DivergenceError, IADAClassifier, SAflexClassifier, SeAClassifier
 from skaug._base import resolve_device
 
 # Every classifier on the shell, with short training for speed.
@@ -20,8 +20,9 @@ CLASSIFIERS = [
     IADAClassifier(max_epochs=15, warmup_epochs=3, random_state=0),
     IADAClassifier(perturbation="class", head="mlp", hidden_layer_sizes=(16,), max_epochs=15,
                    warmup_epochs=3, random_state=0),
+    SAflexClassifier(max_epochs=15, hidden_layer_sizes=(32,), random_state=0),
 ]
-ids = ["sea", "iada-meta", "iada-class-mlp"]
+ids = ["sea", "iada-meta", "iada-class-mlp", "saflex"]
 
 
 @pytest.fixture(scope="module")

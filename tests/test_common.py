@@ -4,7 +4,7 @@ import torch
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from torch import nn
 
-from skaug import DeepFeatureExtractor, IADAClassifier, SeAClassifier
+from skaug import DeepFeatureExtractor, IADAClassifier, SAflexClassifier, SeAClassifier
 
 
 def _vector_backbone():
@@ -21,6 +21,8 @@ ESTIMATORS = [
     IADAClassifier(random_state=0),
     IADAClassifier(perturbation="class", head="mlp", hidden_layer_sizes=(32,), random_state=0),
     IADAClassifier(perturbation="constant", epsilon=0.0, covariance="diag", random_state=0),
+    SAflexClassifier(random_state=0),
+    SAflexClassifier(head="linear", refine=False, lr=1e-2, random_state=0),
     DeepFeatureExtractor(_vector_backbone(), device="cpu"),
     # image backbones: the checks only clone it (its tags say: no tabular input)
     DeepFeatureExtractor("resnet20-cifar", device="cpu"),
@@ -35,6 +37,7 @@ _SGD_WEIGHTS = (
 EXPECTED_FAILED_CHECKS = {
     "SeAClassifier": {"check_sample_weight_equivalence_on_dense_data": _SGD_WEIGHTS},
     "IADAClassifier": {"check_sample_weight_equivalence_on_dense_data": _SGD_WEIGHTS},
+    "SAflexClassifier": {"check_sample_weight_equivalence_on_dense_data": _SGD_WEIGHTS},
     "DeepFeatureExtractor": {
         "check_estimators_overwrite_params": (
             "joblib.hash of a deep-copied torch.nn.Module differs from the original's even "

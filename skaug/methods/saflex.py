@@ -26,6 +26,8 @@ import torch
 import torch.nn.functional as F
 from torch.func import functional_call, jvp
 
+from .common import weighted_mean
+
 
 def logits_and_jvp(head, params, x, tangent):
     """``(z, J)`` with ``z = head(x; θ)`` and ``J = (∂z/∂θ)·tangent``, one forward-mode pass.
@@ -80,9 +82,9 @@ def soft_cross_entropy(logits, targets):
     return -(targets * logits.log_softmax(dim=1)).sum(dim=1)
 
 
-def validation_gradient(head, x_val, y_val):
-    """``g_val = ∇_θ mean CE(head(x_val), y_val)`` as a dict of detached tensors."""
+def validation_gradient(head, x_val, y_val, sample_weight=None):
+    """``g_val = ∇_θ`` (weighted) mean CE of the validation batch, as a dict of detached tensors."""
     params = dict(head.named_parameters())
-    loss = F.cross_entropy(head(x_val), y_val)
+    loss = weighted_mean(F.cross_entropy(head(x_val), y_val, reduction="none"), sample_weight)
     grads = torch.autograd.grad(loss, list(params.values()))
     return {k: g.detach() for k, g in zip(params, grads)}
