@@ -56,6 +56,10 @@ class SAflexClassifier(SkaugClassifier):
         Stratified share of the training data (at least one row per class)
         held out for the validation gradient and never trained on, unless
         ``validation_data`` is given to ``fit``.
+    validation_interval : int, default=1
+        Steps between recomputations of the validation gradient ``g_val``
+        (1: every step, as in the paper; larger values reuse it and cut the
+        overhead, see ``benchmarks/results/saflex.md``).
     head : {"mlp", "linear"}, default="mlp"
     hidden_layer_sizes : tuple of int, default=(256, 256)
     dropout : float, default=0.1
@@ -104,6 +108,7 @@ class SAflexClassifier(SkaugClassifier):
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "batch_norm": ["boolean"],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "validation_interval": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -114,6 +119,7 @@ class SAflexClassifier(SkaugClassifier):
         beta=1.0,
         temperature=0.01,
         validation_fraction=0.1,
+        validation_interval=1,
         head="mlp",
         hidden_layer_sizes=(256, 256),
         dropout=0.1,
@@ -134,6 +140,7 @@ class SAflexClassifier(SkaugClassifier):
         self.beta = beta
         self.temperature = temperature
         self.validation_fraction = validation_fraction
+        self.validation_interval = validation_interval
         self.head = head
         self.hidden_layer_sizes = hidden_layer_sizes
         self.dropout = dropout
@@ -209,14 +216,14 @@ class SAflexClassifier(SkaugClassifier):
             )
         if hasattr(self._augmenter, "fit"):
             self._augmenter.fit(torch.as_tensor(X), torch.as_tensor(y))
-        self._kept = []
+        self._kept, self._step = [], 0
         return X, y, sample_weight
 
     def _finish_training(self):
         kept = self.__dict__.pop("_kept", [])
         if kept:
             self.kept_fraction_ = float(np.mean(kept))
-        for name in ("_val", "_augmenter"):
+        for name in ("_val", "_augmenter", "_g_val", "_step"):
             self.__dict__.pop(name, None)
 
     def _validation_batch(self, generator):
@@ -232,9 +239,14 @@ class SAflexClassifier(SkaugClassifier):
         X_aug, Y_aug = apply_augmenter(
             self._augmenter, X, F.one_hot(y, n_classes).to(X.dtype), generator
         )
+        if len(X_aug) == 0:  # an augmenter may return no rows: the clean loss alone
+            return weighted_mean(F.cross_entropy(module(X), y, reduction="none"), sample_weight)
         if self.refine:
             module.eval()  # a deterministic linearisation: no dropout, running BN stats
-            g_val = validation_gradient(module, *self._validation_batch(generator))
+            if self._step % self.validation_interval == 0:
+                self._g_val = validation_gradient(module, *self._validation_batch(generator))
+            self._step += 1
+            g_val = self._g_val
             params = dict(module.named_parameters())
             with torch.no_grad():
                 logits_aug, J = logits_and_jvp(module, params, X_aug, g_val)

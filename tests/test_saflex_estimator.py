@@ -85,3 +85,27 @@ def test_pipeline_on_the_real_churn_csv_with_missing_values(data_dir):
                         SAflexClassifier(max_epochs=1))
     with pytest.raises(ValueError, match="NaN"):
         raw.fit(df, y)
+
+
+def test_an_augmenter_may_return_no_rows(data):
+    X, y = data
+
+    def none(X, Y, generator):
+        return X[:0], Y[:0]
+
+    a = SAflexClassifier(augmenter=none, refine=False, max_epochs=5, random_state=0).fit(X, y)
+    b = SAflexClassifier(augmenter=none, refine=True, max_epochs=5, random_state=0).fit(X, y)
+    assert a.score(X, y) > 0.6 and b.score(X, y) > 0.6
+
+
+def test_validation_interval_reuses_the_validation_gradient(data, monkeypatch):
+    import skaug._saflex as mod
+
+    X, y = data
+    calls = []
+    real = mod.validation_gradient
+    monkeypatch.setattr(mod, "validation_gradient", lambda *a: calls.append(1) or real(*a))
+    clf = SAflexClassifier(max_epochs=2, batch_size=50, validation_interval=3, random_state=0)
+    clf.fit(X, y)
+    steps = 2 * -(-(300 - 30) // 50)  # 2 epochs of ceil(270 / 50) batches
+    assert len(calls) == -(-steps // 3)
