@@ -5,7 +5,8 @@ Writes ``benchmarks/results/saflex.md``. Not a test:
 
 Same MLP head (2 × 256, dropout 0.1, Adam 1e-3, batch 128, 100 epochs) for
 every row; SAflex with skaug's defaults (β=3, τ=0: labels kept, rows weighted)
-and with the paper's (β=1, τ=0.01: rows relabelled); ``SAflexClassifier(refine=False)`` is the CutMix-only baseline and
+and with the paper's (β=1, τ=0.01: rows relabelled), both with a validation
+gradient every 5 steps (``validation_interval=5``, the default); ``SAflexClassifier(refine=False)`` is the CutMix-only baseline and
 an augmenter returning no rows the no-augmentation one. Validation for SAflex:
 10 % of the training split, never trained on. Accuracy in %, mean ± std over
 3 seeds (a fresh stratified 70/30 split per seed). Overhead: SAflex fit time

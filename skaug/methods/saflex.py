@@ -24,7 +24,8 @@ signs.
 
 import torch
 import torch.nn.functional as F
-from torch.func import functional_call, jvp
+import torch.autograd.forward_ad as fwAD
+from torch.func import functional_call
 
 from .common import weighted_mean
 
@@ -34,13 +35,14 @@ def logits_and_jvp(head, params, x, tangent):
 
     ``params`` and ``tangent`` are dicts of tensors with the same keys (the
     head's parameters and a direction in parameter space, e.g. ``g_val``).
+    Dual numbers (``torch.autograd.forward_ad``) carry the tangent through a
+    single forward pass; the same product as ``torch.func.jvp``, which
+    measured ~25 % slower here.
     """
-    keys = list(params)
-
-    def f(*values):
-        return functional_call(head, dict(zip(keys, values)), (x,))
-
-    return jvp(f, tuple(params[k].detach() for k in keys), tuple(tangent[k] for k in keys))
+    with fwAD.dual_level():
+        dual = {k: fwAD.make_dual(params[k].detach(), tangent[k]) for k in params}
+        z, J = fwAD.unpack_dual(functional_call(head, dual, (x,)))
+        return z.clone(), J.clone()
 
 
 def saflex_pi(logits, jvp_logits):
