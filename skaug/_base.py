@@ -7,7 +7,7 @@ scikit-learn tags. A method subclass provides four small hooks:
 
 - ``_build_module(n_features, n_classes)`` → the torch head;
 - ``_training_loss(module, X, y, sample_weight, *, generator, progress)``;
-- ``_validation_loss(module, X, y, sample_weight)``;
+- ``_validation_loss(module, X, y, sample_weight)`` (default: cross-entropy);
 - ``_optimizer()`` → ``(optimizer class, keyword arguments)``;
 
 and may override ``_transform_input(X)`` (applied to X at fit and predict,
@@ -31,6 +31,7 @@ from torch.func import functional_call
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
+from .methods.common import weighted_cross_entropy
 from ._net import (
     EpochProgressBar,
     ModuleEpochEnd,
@@ -117,7 +118,8 @@ class SkaugClassifier(ClassifierMixin, BaseEstimator):
         raise NotImplementedError  # pragma: no cover - abstract
 
     def _validation_loss(self, module, X, y, sample_weight):
-        raise NotImplementedError  # pragma: no cover - abstract
+        """Loss monitored on held-out data: cross-entropy unless a method says otherwise."""
+        return weighted_cross_entropy(module(X), y, sample_weight)
 
     def _optimizer(self):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -153,19 +155,24 @@ class SkaugClassifier(ClassifierMixin, BaseEstimator):
             )
         return self._label_encoder.transform(y).astype(np.int64)
 
-    def _split_validation(self, X, y, sample_weight, seed):
+    def _hold_out(self, X, y, sample_weight, seed, test_size, why, remedy):
+        """Stratified hold-out: ``(X, y, w, X_val, y_val, w_val)``, or a clear error.
+
+        ``why`` names what holds the rows out, ``remedy`` what the user can do.
+        """
         arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
         try:
-            return train_test_split(
-                *arrays, test_size=self.validation_fraction, stratify=y, random_state=seed
+            X, X_val, y, y_val, *w = train_test_split(
+                *arrays, test_size=test_size, stratify=y, random_state=seed
             )
         except ValueError as exc:
             raise ValueError(
-                f"early_stopping=True holds out validation_fraction="
-                f"{self.validation_fraction} of the training data, stratified by class, "
-                f"and that split is impossible here ({exc}). Use more data, a larger "
-                "validation_fraction, or early_stopping=False."
+                f"{why} holds out validation_fraction={self.validation_fraction} of the "
+                f"training data, stratified by class, and that split is impossible here "
+                f"({exc}). {remedy}"
             ) from exc
+        sample_weight, w_val = w if w else (None, None)
+        return X, y, sample_weight, X_val, y_val, w_val
 
     def _make_net(self, n_features, n_train, seed, device, valid_dataset):
         optimizer, optimizer_kwargs = self._optimizer()
@@ -265,10 +272,10 @@ class SkaugClassifier(ClassifierMixin, BaseEstimator):
 
         valid_dataset = None
         if self.early_stopping:
-            X, X_val, y, y_val, *weights = self._split_validation(X, y, sample_weight, seed)
-            w_val = None
-            if sample_weight is not None:
-                sample_weight, w_val = weights
+            X, y, sample_weight, X_val, y_val, w_val = self._hold_out(
+                X, y, sample_weight, seed, self.validation_fraction, "early_stopping=True",
+                "Use more data, a larger validation_fraction, or early_stopping=False.",
+            )
             valid_dataset = Dataset(_with_weights(X_val, w_val), y_val)
 
         devices = [torch.device(device)] if device.startswith("cuda") else []

@@ -10,7 +10,7 @@ from torch import nn
 
 from ._base import SkaugClassifier
 from .heads import FeatureHead
-from .methods.common import weighted_mean
+from .methods.common import weighted_cross_entropy, weighted_mean
 from .methods.iada import (
     ClassCovariance,
     EpochClassStats,
@@ -309,7 +309,7 @@ class IADAClassifier(SkaugClassifier):
             ce = F.cross_entropy(logits, y, reduction="none")
             module.stats.update(ce, probability_margin(logits.softmax(1), y), y)
         if progress < self._warmup_fraction:
-            return weighted_mean(F.cross_entropy(logits, y, reduction="none"), sample_weight)
+            return weighted_cross_entropy(logits, y, sample_weight)
 
         weight = module.head.fc.weight
         direction = adversarial_direction(logits, y, weight)
@@ -353,9 +353,6 @@ class IADAClassifier(SkaugClassifier):
             with torch.no_grad():
                 epsilon = self.perturbation_net_(characteristics)
         return weighted_mean(loss_terms(logits, weight, epsilon), sample_weight)
-
-    def _validation_loss(self, module, X, y, sample_weight):
-        return weighted_mean(F.cross_entropy(module(X), y, reduction="none"), sample_weight)
 
     @property
     def covariances_(self):

@@ -5,13 +5,12 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import SkaugClassifier, _validate_features
 from .augmenters import CutMix, apply_augmenter
 from .heads import FeatureHead
-from .methods.common import weighted_mean
+from .methods.common import weighted_cross_entropy
 from .methods.saflex import (
     logits_and_jvp,
     rescale_rows,
@@ -203,18 +202,10 @@ class SAflexClassifier(SkaugClassifier):
         elif self.refine:
             # at least one validation row per class, even on small data
             n_val = max(int(np.ceil(self.validation_fraction * len(y))), len(self.classes_))
-            try:
-                X, X_val, y, y_val, *w = train_test_split(
-                    X, y, *([] if sample_weight is None else [sample_weight]),
-                    test_size=n_val, stratify=y, random_state=seed,
-                )
-            except ValueError as exc:
-                raise ValueError(
-                    f"SAflex holds out validation_fraction={self.validation_fraction} of the "
-                    f"training data, stratified by class, and that split is impossible here "
-                    f"({exc}). Pass validation_data=(X_val, y_val) to fit, or more data."
-                ) from exc
-            sample_weight, w_val = w if w else (None, None)
+            X, y, sample_weight, X_val, y_val, w_val = self._hold_out(
+                X, y, sample_weight, seed, n_val, "SAflex",
+                "Pass validation_data=(X_val, y_val) to fit, or more data.",
+            )
         if self.refine:
             self._val = (
                 torch.as_tensor(X_val, device=device),
@@ -247,7 +238,7 @@ class SAflexClassifier(SkaugClassifier):
             self._augmenter, X, F.one_hot(y, n_classes).to(X.dtype), generator
         )
         if len(X_aug) == 0:  # an augmenter may return no rows: the clean loss alone
-            return weighted_mean(F.cross_entropy(module(X), y, reduction="none"), sample_weight)
+            return weighted_cross_entropy(module(X), y, sample_weight)
         if self.refine:
             module.eval()  # a deterministic linearisation: no dropout, running BN stats
             if self._step % self.validation_interval == 0:
@@ -271,9 +262,6 @@ class SAflexClassifier(SkaugClassifier):
             weights = weights * sample_weight
             weights = weights / weights.sum().clamp_min(1e-12)
         logits = module(torch.cat([X, X_aug]))
-        clean = weighted_mean(F.cross_entropy(logits[: len(X)], y, reduction="none"), sample_weight)
+        clean = weighted_cross_entropy(logits[: len(X)], y, sample_weight)
         augmented = (weights * soft_cross_entropy(logits[len(X) :], targets)).sum()
         return clean + augmented
-
-    def _validation_loss(self, module, X, y, sample_weight):
-        return weighted_mean(F.cross_entropy(module(X), y, reduction="none"), sample_weight)

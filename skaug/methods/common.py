@@ -31,3 +31,8 @@ def softmax_input_gradient(logits, y, weight):
     return (p - F.one_hot(y, p.shape[1]).to(p.dtype)) @ weight
 
 
+
+
+def weighted_cross_entropy(logits, y, sample_weight=None):
+    """Cross-entropy of hard labels, averaged with :func:`weighted_mean`."""
+    return weighted_mean(F.cross_entropy(logits, y, reduction="none"), sample_weight)

@@ -27,7 +27,7 @@ import torch.nn.functional as F
 import torch.autograd.forward_ad as fwAD
 from torch.func import functional_call
 
-from .common import weighted_mean
+from .common import weighted_cross_entropy
 
 
 def logits_and_jvp(head, params, x, tangent):
@@ -87,6 +87,6 @@ def soft_cross_entropy(logits, targets):
 def validation_gradient(head, x_val, y_val, sample_weight=None):
     """``g_val = ∇_θ`` (weighted) mean CE of the validation batch, as a dict of detached tensors."""
     params = dict(head.named_parameters())
-    loss = weighted_mean(F.cross_entropy(head(x_val), y_val, reduction="none"), sample_weight)
+    loss = weighted_cross_entropy(head(x_val), y_val, sample_weight)
     grads = torch.autograd.grad(loss, list(params.values()))
     return {k: g.detach() for k, g in zip(params, grads)}
