@@ -1,9 +1,10 @@
 """skaug: feature-space data augmentation as scikit-learn estimators."""
 
 from ._iada import IADAClassifier
+from ._idaa import IDAAClassifier
 from ._saflex import SAflexClassifier
 from ._sea import SeAClassifier
-from .augmenters import CutMix, GaussianNoise, Mixup
+from .augmenters import IDAA, CutMix, GaussianNoise, Mixup
 from .exceptions import DivergenceError
 from .extraction import DeepFeatureExtractor
 
@@ -15,6 +16,8 @@ __all__ = [
     "DivergenceError",
     "GaussianNoise",
     "IADAClassifier",
+    "IDAA",
+    "IDAAClassifier",
     "Mixup",
     "SAflexClassifier",
     "SeAClassifier",

@@ -31,6 +31,7 @@ from torch.func import functional_call
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
+from .heads import FeatureHead
 from .methods.common import weighted_cross_entropy
 from ._net import (
     EpochProgressBar,
@@ -360,3 +361,27 @@ class SkaugClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.allow_nan = False
         tags.classifier_tags.multi_class = True
         return tags
+
+
+class FeatureHeadClassifier(SkaugClassifier):
+    """Shell of the classifiers whose head is an MLP (or linear) :class:`FeatureHead` under Adam.
+
+    Adds the parameters ``head``, ``hidden_layer_sizes``, ``dropout``,
+    ``batch_norm`` and ``weight_decay``.
+    """
+
+    _parameter_constraints: dict = {
+        **SkaugClassifier._parameter_constraints,
+        "head": [StrOptions({"mlp", "linear"})],
+        "hidden_layer_sizes": [tuple, list],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_norm": ["boolean"],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def _build_module(self, n_features, n_classes):
+        hidden = tuple(self.hidden_layer_sizes) if self.head == "mlp" else ()
+        return FeatureHead(n_features, n_classes, hidden, self.dropout, self.batch_norm)
+
+    def _optimizer(self):
+        return torch.optim.Adam, {"weight_decay": self.weight_decay}

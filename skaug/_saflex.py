@@ -1,15 +1,15 @@
 """SAflexClassifier: learned weights and soft labels for any upstream augmenter."""
 
+import copy
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval
 
-from ._base import SkaugClassifier, _validate_features
+from ._base import FeatureHeadClassifier, _validate_features
 from .augmenters import CutMix, apply_augmenter
-from .heads import FeatureHead
 from .methods.common import weighted_cross_entropy
 from .methods.saflex import (
     logits_and_jvp,
@@ -21,7 +21,7 @@ from .methods.saflex import (
 )
 
 
-class SAflexClassifier(SkaugClassifier):
+class SAflexClassifier(FeatureHeadClassifier):
     """Head trained on an upstream augmenter's output, refined by SAflex.
 
     Each step, the upstream ``augmenter`` (CutMix, Mixup, noise, IDAA or any
@@ -43,7 +43,9 @@ class SAflexClassifier(SkaugClassifier):
     ----------
     augmenter : callable, default=None
         ``augmenter(X, Y, generator) -> (X_aug, Y_aug)`` (see
-        :mod:`skaug.augmenters`). None means ``CutMix(p=0.5)``.
+        :mod:`skaug.augmenters`). None means ``CutMix(p=0.5)``. An augmenter
+        with a ``fit(X, y)`` method (:class:`~skaug.IDAA`) is copied and fitted
+        on the training rows; one that attacks the head is given it.
     refine : bool, default=True
         Learn labels and weights (SAflex) or use the upstream ones as they are.
     beta : float, default=3.0
@@ -84,6 +86,9 @@ class SAflexClassifier(SkaugClassifier):
         As in every skaug classifier.
     kept_fraction_ : float
         Share of augmented rows SAflex kept (weight > 0), over training.
+    augmenter_ : callable
+        The augmenter used; a fitted copy of ``augmenter`` when it has a
+        ``fit`` method (e.g. :class:`~skaug.IDAA`).
 
     References
     ----------
@@ -104,16 +109,11 @@ class SAflexClassifier(SkaugClassifier):
     """
 
     _parameter_constraints: dict = {
-        **SkaugClassifier._parameter_constraints,
+        **FeatureHeadClassifier._parameter_constraints,
         "augmenter": [callable, None],
         "refine": ["boolean"],
         "beta": [Interval(Real, 0, None, closed="left")],
         "temperature": [Interval(Real, 0, None, closed="left")],
-        "head": [StrOptions({"mlp", "linear"})],
-        "hidden_layer_sizes": [tuple, list],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-        "batch_norm": ["boolean"],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
         "validation_interval": [Interval(Integral, 1, None, closed="left")],
     }
 
@@ -162,13 +162,6 @@ class SAflexClassifier(SkaugClassifier):
         self.device = device
         self.verbose = verbose
 
-    def _build_module(self, n_features, n_classes):
-        hidden = tuple(self.hidden_layer_sizes) if self.head == "mlp" else ()
-        return FeatureHead(n_features, n_classes, hidden, self.dropout, self.batch_norm)
-
-    def _optimizer(self):
-        return torch.optim.Adam, {"weight_decay": self.weight_decay}
-
     def fit(self, X, y, sample_weight=None, validation_data=None):
         """Fit the head.
 
@@ -193,7 +186,6 @@ class SAflexClassifier(SkaugClassifier):
             self.__dict__.pop("_validation_data", None)
 
     def _prepare_training(self, X, y, sample_weight, seed, device):
-        self._augmenter = self.augmenter if self.augmenter is not None else CutMix(p=0.5)
         w_val = None
         if self._validation_data is not None:
             X_val, y_val = self._validation_data
@@ -212,8 +204,12 @@ class SAflexClassifier(SkaugClassifier):
                 torch.as_tensor(y_val, device=device),
                 None if w_val is None else torch.as_tensor(w_val, device=device),
             )
-        if hasattr(self._augmenter, "fit"):
-            self._augmenter.fit(torch.as_tensor(X), torch.as_tensor(y))
+        augmenter = self.augmenter if self.augmenter is not None else CutMix(p=0.5)
+        if hasattr(augmenter, "fit"):
+            # fitted on this training split; the user's object stays as it was
+            augmenter = copy.deepcopy(augmenter)
+            augmenter.fit(torch.as_tensor(X, device=device), torch.as_tensor(y, device=device))
+        self.augmenter_ = augmenter
         self._kept, self._step = [], 0
         return X, y, sample_weight
 
@@ -221,7 +217,7 @@ class SAflexClassifier(SkaugClassifier):
         kept = self.__dict__.pop("_kept", [])
         if kept:
             self.kept_fraction_ = float(np.mean(kept))
-        for name in ("_val", "_augmenter", "_g_val", "_step"):
+        for name in ("_val", "_g_val", "_step"):
             self.__dict__.pop(name, None)
 
     def _validation_batch(self, generator):
@@ -235,7 +231,7 @@ class SAflexClassifier(SkaugClassifier):
     def _training_loss(self, module, X, y, sample_weight, *, generator, progress):
         n_classes = len(self.classes_)
         X_aug, Y_aug = apply_augmenter(
-            self._augmenter, X, F.one_hot(y, n_classes).to(X.dtype), generator
+            self.augmenter_, X, F.one_hot(y, n_classes).to(X.dtype), generator, model=module
         )
         if len(X_aug) == 0:  # an augmenter may return no rows: the clean loss alone
             return weighted_cross_entropy(module(X), y, sample_weight)

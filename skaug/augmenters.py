@@ -10,13 +10,42 @@ It returns augmented rows (m, d) and their labels, as distributions (m, C)
 or class indices (m,). Augmenters with something to learn from the training
 data implement ``fit(X, y)`` (tensors), called once before training.
 Any callable with this signature is an augmenter.
+
+Augmenters that attack the classifier being trained (:class:`IDAA`) set the
+class attribute ``requires_model = True``; they are called as
+``augmenter(X, Y, generator, model=head)``, with ``head`` mapping rows to
+logits.
 """
+
+import inspect
+from numbers import Integral
 
 import numpy as np
 import torch
 
+from .methods.common import soft_cross_entropy
+from .methods.idaa import FeatureVAE, fit_vae, latent_attack
 
-class CutMix:
+
+class _Augmenter:
+    """Repr and equality from the constructor's parameters (so clones compare equal)."""
+
+    def _params(self):
+        names = list(inspect.signature(type(self).__init__).parameters)[1:]
+        return {name: getattr(self, name) for name in names}
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self._params().items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self._params() == other._params()
+
+    def __hash__(self):
+        return hash((type(self).__name__, tuple(self._params().items())))
+
+
+class CutMix(_Augmenter):
     """Tabular CutMix: each feature replaced, with probability ``p``, by a random partner row's.
 
     Parameters
@@ -44,11 +73,9 @@ class CutMix:
         frac = mask.to(Y.dtype).mean(dim=1, keepdim=True)
         return X_aug, (1 - frac) * Y + frac * Y[partner]
 
-    def __repr__(self):
-        return f"CutMix(p={self.p}, mix_labels={self.mix_labels})"
 
 
-class Mixup:
+class Mixup(_Augmenter):
     """Mixup: ``λ x_i + (1 − λ) x_j`` with ``λ ~ Beta(alpha, alpha)`` per row, labels mixed alike."""
 
     def __init__(self, alpha=0.2):
@@ -64,11 +91,9 @@ class Mixup:
         lam = torch.as_tensor(lam, dtype=X.dtype, device=X.device)
         return lam * X + (1 - lam) * X[partner], lam * Y + (1 - lam) * Y[partner]
 
-    def __repr__(self):
-        return f"Mixup(alpha={self.alpha})"
 
 
-class GaussianNoise:
+class GaussianNoise(_Augmenter):
     """Additive Gaussian noise ``x + std · N(0, I)``; labels kept."""
 
     def __init__(self, std=0.1):
@@ -80,14 +105,169 @@ class GaussianNoise:
         noise = torch.randn(X.shape, generator=generator, device=generator.device, dtype=X.dtype)
         return X + self.std * noise.to(X.device), Y
 
-    def __repr__(self):
-        return f"GaussianNoise(std={self.std})"
 
 
-def apply_augmenter(augmenter, X, Y, generator):
-    """Call ``augmenter`` and check what it returns; labels come back as distributions."""
+def _as_rows(X, who):
+    X = torch.as_tensor(np.asarray(X, dtype=np.float32) if not torch.is_tensor(X) else X)
+    if X.dim() != 2:
+        raise ValueError(f"{who} expects a 2-d array of rows (n_samples, n_features), "
+                         f"got shape {tuple(X.shape)}.")
+    if not torch.isfinite(X).all():
+        raise ValueError(f"{who} got NaN or infinite values; impute or drop them first.")
+    return X
+
+
+class IDAA(_Augmenter):
+    """Identity-disentangled adversarial augmentation (Yang et al., ICML 2022) on feature rows.
+
+    A VAE fitted to the training rows splits each row into its reconstruction
+    ``G(x) = D(E(x))`` and the residual ``R(x) = x − G(x)``; the augmented
+    row keeps the residual and moves the latent code one FGSM step of size
+    ``epsilon`` up the classifier's loss:
+    ``x' = R(x) + D(E(x) + ε·sign(∇_δ L))`` (see :mod:`skaug.methods.idaa`).
+    Labels are kept. The VAE standardises the rows internally, so ``epsilon``
+    is in units of the latent prior (N(0, I)) on any feature scale.
+
+    Use it upstream of :class:`skaug.SAflexClassifier`, which fits it on its
+    training rows (a copy: the object you pass stays unfitted), or through
+    :class:`skaug.IDAAClassifier`.
+
+    Parameters
+    ----------
+    latent_dim : int, default=16
+        Size of the VAE's bottleneck.
+    beta : float, default=1.0
+        KL weight β of the VAE loss. A larger β gives a smoother, less
+        detailed reconstruction: more of the row stays in the residual.
+    epsilon : float, default=0.1
+        FGSM step on the latent code (0: no change).
+    hidden_layer_sizes : tuple of int, default=(128,)
+        Encoder hidden widths (the decoder mirrors them).
+    vae_epochs : int, default=50
+    vae_lr : float, default=1e-3
+        Adam learning rate of the VAE.
+    vae_batch_size : int, default=128
+    random_state : int or None, default=None
+        Seeds the VAE's initialisation, shuffling and sampling. None draws a
+        seed from torch's global generator (seeded inside skaug estimators).
+
+    Attributes
+    ----------
+    vae_ : skaug.methods.idaa.FeatureVAE
+    reconstruction_curve_ : list of float
+        Standardised squared reconstruction error per row after each VAE epoch.
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skaug import IDAA
+    >>> X = torch.randn(200, 5)
+    >>> idaa = IDAA(latent_dim=2, epsilon=0.5, vae_epochs=5, random_state=0).fit(X)
+    >>> head = torch.nn.Linear(5, 2)
+    >>> Y = torch.nn.functional.one_hot(torch.randint(0, 2, (200,)), 2).float()
+    >>> X_aug, Y_aug = idaa(X, Y, torch.Generator(), model=head)
+    >>> X_aug.shape
+    torch.Size([200, 5])
+    """
+
+    requires_model = True
+
+    def __init__(self, latent_dim=16, beta=1.0, epsilon=0.1, *, hidden_layer_sizes=(128,),
+                 vae_epochs=50, vae_lr=1e-3, vae_batch_size=128, random_state=None):
+        checks = {
+            "latent_dim": isinstance(latent_dim, Integral) and latent_dim >= 1,
+            "beta": beta >= 0,
+            "epsilon": epsilon >= 0,
+            "vae_epochs": isinstance(vae_epochs, Integral) and vae_epochs >= 1,
+            "vae_lr": vae_lr > 0,
+            "vae_batch_size": isinstance(vae_batch_size, Integral) and vae_batch_size >= 1,
+        }
+        for name, ok in checks.items():
+            if not ok:
+                raise ValueError(f"IDAA {name} must be positive (beta, epsilon: >= 0; "
+                                 f"latent_dim, vae_epochs, vae_batch_size: integers), "
+                                 f"got {name}={locals()[name]!r}.")
+        self.latent_dim = latent_dim
+        self.beta = beta
+        self.epsilon = epsilon
+        self.hidden_layer_sizes = tuple(hidden_layer_sizes)
+        self.vae_epochs = vae_epochs
+        self.vae_lr = vae_lr
+        self.vae_batch_size = vae_batch_size
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        """Fit the VAE to rows ``X`` (array or tensor; fitted on the tensor's device)."""
+        X = _as_rows(X, "IDAA.fit")
+        if len(X) < 2:
+            raise ValueError(f"IDAA.fit needs at least 2 rows to fit its VAE, got {len(X)}.")
+        if isinstance(self.random_state, Integral):
+            seed = int(self.random_state)
+        else:
+            seed = int(torch.randint(0, 2**31 - 1, (1,)))
+        devices = [X.device] if X.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices, device_type="cuda"):
+            torch.manual_seed(seed)
+            vae = FeatureVAE(X.shape[1], self.latent_dim, self.hidden_layer_sizes).to(X.device)
+            generator = torch.Generator(device=X.device).manual_seed(seed)
+            self.reconstruction_curve_ = fit_vae(
+                vae, X, beta=self.beta, epochs=self.vae_epochs, lr=self.vae_lr,
+                batch_size=self.vae_batch_size, generator=generator,
+            )
+        for p in vae.parameters():
+            p.requires_grad_(False)
+        self.vae_ = vae
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def _fitted_vae(self, X):
+        if not hasattr(self, "vae_"):
+            raise RuntimeError("This IDAA augmenter is not fitted yet: call fit(X) first "
+                               "(SAflexClassifier and IDAAClassifier do it for you).")
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but IDAA was fitted on "
+                             f"{self.n_features_in_}.")
+        if next(self.vae_.buffers()).device != X.device:
+            self.vae_ = self.vae_.to(X.device)
+        return self.vae_
+
+    def reconstruct(self, X):
+        """``G(x) = D(E(x))`` for rows ``X`` (a tensor); ``X − G(X)`` is the residual ``R``."""
+        X = _as_rows(X, "IDAA.reconstruct")
+        with torch.no_grad():
+            return self._fitted_vae(X)(X)
+
+    def __call__(self, X, Y, generator=None, model=None):
+        if model is None:
+            raise ValueError("IDAA attacks a classifier: call it as idaa(X, Y, generator, "
+                             "model=head), with head mapping rows to logits.")
+        vae = self._fitted_vae(X)
+        training = getattr(model, "training", None)
+        if training:
+            model.eval()  # the attack sees the deterministic head (no dropout)
+        try:
+            X_aug, _ = latent_attack(
+                vae, lambda x: soft_cross_entropy(model(x), Y), X, self.epsilon
+            )
+        finally:
+            if training:
+                model.train()
+        return X_aug, Y
+
+
+
+def apply_augmenter(augmenter, X, Y, generator, model=None):
+    """Call ``augmenter`` and check what it returns; labels come back as distributions.
+
+    ``model`` (the head being trained) is passed to augmenters with
+    ``requires_model = True``.
+    """
     name = getattr(augmenter, "__name__", type(augmenter).__name__)
-    out = augmenter(X, Y, generator)
+    if getattr(augmenter, "requires_model", False):
+        out = augmenter(X, Y, generator, model=model)
+    else:
+        out = augmenter(X, Y, generator)
     if not (isinstance(out, tuple) and len(out) == 2):
         raise ValueError(f"augmenter {name} must return a pair (X_aug, Y_aug), got {type(out).__name__}.")
     X_aug, Y_aug = (torch.as_tensor(o, device=X.device) for o in out)

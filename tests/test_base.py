@@ -11,7 +11,14 @@ from sklearn.base import clone
 from sklearn.datasets import make_blobs
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skaug import DivergenceError, IADAClassifier, SAflexClassifier, SeAClassifier
+from skaug import (
+    IDAA,
+    DivergenceError,
+    IADAClassifier,
+    IDAAClassifier,
+    SAflexClassifier,
+    SeAClassifier,
+)
 from skaug._base import resolve_device
 
 # Every classifier on the shell, with short training for speed.
@@ -21,8 +28,12 @@ CLASSIFIERS = [
     IADAClassifier(perturbation="class", head="mlp", hidden_layer_sizes=(16,), max_epochs=15,
                    warmup_epochs=3, random_state=0),
     SAflexClassifier(max_epochs=15, hidden_layer_sizes=(32,), random_state=0),
+    IDAAClassifier(max_epochs=15, hidden_layer_sizes=(32,), latent_dim=2, vae_epochs=5,
+                   epsilon=0.3, random_state=0),
+    SAflexClassifier(augmenter=IDAA(latent_dim=2, vae_epochs=5), max_epochs=15,
+                     hidden_layer_sizes=(32,), random_state=0),
 ]
-ids = ["sea", "iada-meta", "iada-class-mlp", "saflex"]
+ids = ["sea", "iada-meta", "iada-class-mlp", "saflex", "idaa", "saflex-idaa"]
 
 
 @pytest.fixture(scope="module")

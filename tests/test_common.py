@@ -4,7 +4,14 @@ import torch
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from torch import nn
 
-from skaug import DeepFeatureExtractor, IADAClassifier, SAflexClassifier, SeAClassifier
+from skaug import (
+    IDAA,
+    DeepFeatureExtractor,
+    IADAClassifier,
+    IDAAClassifier,
+    SAflexClassifier,
+    SeAClassifier,
+)
 
 
 def _vector_backbone():
@@ -23,6 +30,8 @@ ESTIMATORS = [
     IADAClassifier(perturbation="constant", epsilon=0.0, covariance="diag", random_state=0),
     SAflexClassifier(random_state=0),
     SAflexClassifier(head="linear", refine=False, lr=1e-2, random_state=0),
+    IDAAClassifier(vae_epochs=10, random_state=0),
+    SAflexClassifier(augmenter=IDAA(latent_dim=4, vae_epochs=10), random_state=0),
     DeepFeatureExtractor(_vector_backbone(), device="cpu"),
     # image backbones: the checks only clone it (its tags say: no tabular input)
     DeepFeatureExtractor("resnet20-cifar", device="cpu"),
@@ -38,6 +47,7 @@ EXPECTED_FAILED_CHECKS = {
     "SeAClassifier": {"check_sample_weight_equivalence_on_dense_data": _SGD_WEIGHTS},
     "IADAClassifier": {"check_sample_weight_equivalence_on_dense_data": _SGD_WEIGHTS},
     "SAflexClassifier": {"check_sample_weight_equivalence_on_dense_data": _SGD_WEIGHTS},
+    "IDAAClassifier": {"check_sample_weight_equivalence_on_dense_data": _SGD_WEIGHTS},
     "DeepFeatureExtractor": {
         "check_estimators_overwrite_params": (
             "joblib.hash of a deep-copied torch.nn.Module differs from the original's even "

@@ -1,6 +1,5 @@
 """SAflex's Π, its rescaling, Theorem 1's targets, and the augmenters."""
 
-import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F

@@ -31,8 +31,11 @@ def softmax_input_gradient(logits, y, weight):
     return (p - F.one_hot(y, p.shape[1]).to(p.dtype)) @ weight
 
 
-
-
 def weighted_cross_entropy(logits, y, sample_weight=None):
     """Cross-entropy of hard labels, averaged with :func:`weighted_mean`."""
     return weighted_mean(F.cross_entropy(logits, y, reduction="none"), sample_weight)
+
+
+def soft_cross_entropy(logits, targets):
+    """Per-sample ``Σ_k y_k (−log p_k)`` for label distributions ``targets``."""
+    return -(targets * logits.log_softmax(dim=1)).sum(dim=1)

@@ -27,7 +27,7 @@ import torch.nn.functional as F
 import torch.autograd.forward_ad as fwAD
 from torch.func import functional_call
 
-from .common import weighted_cross_entropy
+from .common import soft_cross_entropy, weighted_cross_entropy  # noqa: F401 (re-exported)
 
 
 def logits_and_jvp(head, params, x, tangent):
@@ -77,11 +77,6 @@ def saflex_targets(pi_hat, y_aug, beta=0.0, temperature=0.0, generator=None):
     total = keep.sum()
     w = keep / total if total > 0 else keep
     return y, w
-
-
-def soft_cross_entropy(logits, targets):
-    """Per-sample ``Σ_k y_k (−log p_k)`` for label distributions ``targets``."""
-    return -(targets * logits.log_softmax(dim=1)).sum(dim=1)
 
 
 def validation_gradient(head, x_val, y_val, sample_weight=None):
