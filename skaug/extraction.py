@@ -594,6 +594,41 @@ class DeepFeatureExtractor(TransformerMixin, BaseEstimator):
 
         return check_memory(self.memory).cache(_cached_extract)(self.get_params(), X)
 
+    def transform_to_memmap(self, X, path, chunk_size=4096):
+        """Features of ``X`` written chunk by chunk to a ``.npy`` file, returned memory-mapped.
+
+        For inputs whose features do not fit in memory: at most ``chunk_size``
+        inputs' features are held at a time. Each row's features depend on
+        that input alone, so the file equals ``transform(X)``.
+
+        Parameters
+        ----------
+        X : as for :meth:`transform` (anything that supports ``len`` and slicing,
+            e.g. a list of image paths or a memory-mapped uint8 array)
+        path : str or path
+            The ``.npy`` file to write (overwritten).
+        chunk_size : int, default=4096
+
+        Returns
+        -------
+        features : numpy.memmap of shape (N, n_features_out_), float32, read-only
+            Open it again later with ``numpy.load(path, mmap_mode="r")``; wrap
+            it in ``dask.array.from_array`` to compute on it out of core.
+        """
+        check_is_fitted(self)
+        if not (isinstance(chunk_size, Integral) and chunk_size >= 1):
+            raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}.")
+        if self._vector_mode() and _is_tabular(X):
+            X = validate_data(self, X, dtype=np.float32, reset=False)
+        out = np.lib.format.open_memmap(
+            path, mode="w+", dtype=np.float32, shape=(len(X), self.n_features_out_)
+        )
+        for start in range(0, len(X), chunk_size):
+            out[start : start + chunk_size] = self._extract(X[start : start + chunk_size])
+        out.flush()
+        del out
+        return np.load(path, mmap_mode="r")
+
     def get_feature_names_out(self, input_features=None):
         """``<backbone>_<i>`` for each output column."""
         check_is_fitted(self)

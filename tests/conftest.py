@@ -55,3 +55,12 @@ def qsar(data_dir):
 
     df = pd.read_csv(_need(data_dir / "tabular" / "qsar_biodeg.csv"), index_col=0)
     return df.drop(columns="label").to_numpy(np.float64), df["label"].to_numpy()
+
+
+@pytest.fixture(scope="session")
+def data():
+    """A small synthetic 3-class problem (300 rows, 8 features) for estimator behaviour."""
+    from sklearn.datasets import make_classification
+
+    return make_classification(n_samples=300, n_features=8, n_informative=5, n_classes=3,
+                               random_state=0)

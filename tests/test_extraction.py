@@ -3,7 +3,6 @@
 import importlib.util
 import pickle
 
-import joblib
 import numpy as np
 import pytest
 import torch
@@ -180,6 +179,17 @@ def test_memory_caches_extraction(images, tmp_path):
     first = ext.transform(images)
     assert any(tmp_path.rglob("output.pkl"))
     np.testing.assert_array_equal(ext.transform(images), first)
+
+
+def test_transform_to_memmap_writes_the_same_features_in_chunks(images, tmp_path):
+    ext = DeepFeatureExtractor(["resnet20-cifar", "resnet32-cifar"], device="cpu").fit(images)
+    path = tmp_path / "features.npy"
+    out = ext.transform_to_memmap(images, path, chunk_size=5)  # 12 images: chunks 5, 5, 2
+    assert isinstance(out, np.memmap) and out.shape == (12, 128) and out.dtype == np.float32
+    np.testing.assert_allclose(np.asarray(out), ext.transform(images), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(np.load(path, mmap_mode="r"), out)
+    with pytest.raises(ValueError, match="chunk_size"):
+        ext.transform_to_memmap(images, path, chunk_size=0)
 
 
 def test_deterministic_transform(images):

@@ -3,19 +3,11 @@
 import numpy as np
 import pytest
 import torch
-from sklearn.datasets import make_classification
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skaug import IDAA, CutMix, IDAAClassifier, SAflexClassifier
-
-
-@pytest.fixture(scope="module")
-def data():
-    X, y = make_classification(n_samples=300, n_features=8, n_informative=5, n_classes=3,
-                               random_state=0)
-    return X, y
 
 
 SMALL = dict(hidden_layer_sizes=(32,), max_epochs=8, random_state=0)

@@ -2,16 +2,8 @@
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_classification
 
 from skaug import CutMix, GaussianNoise, SAflexClassifier
-
-
-@pytest.fixture(scope="module")
-def data():
-    X, y = make_classification(n_samples=300, n_features=8, n_informative=5, n_classes=3,
-                               random_state=0)
-    return X, y
 
 
 def test_refine_false_is_the_upstream_baseline(data):
