@@ -37,7 +37,7 @@ MODELS = {
 
 
 def fit_seconds(make, n, d):
-    X, y = make_classification(n_samples=n, n_features=d, n_informative=min(d, 10),
+    X, y = make_classification(n_samples=n, n_features=d, n_informative=min(d, 10), n_redundant=0,
                                n_classes=5, random_state=0)
     X = StandardScaler().fit_transform(X)
     t0 = time.perf_counter()
@@ -59,7 +59,7 @@ def main(quick=False):
             f"{torch.__version__}, scikit-learn {sklearn.__version__}")
     ns = [500, 1000, 2000] if quick else [500, 1000, 2000, 4000, 8000]
     ds = [16, 64] if quick else [16, 64, 256, 1024]
-    fit_seconds(MODELS["SeA"], 200, 8)  # warm-up
+    fit_seconds(MODELS["SeA"], 200, 16)  # warm-up
     by_n = {name: [fit_seconds(make, n, 64) for n in ns] for name, make in MODELS.items()}
     print("n done", flush=True)
     by_d = {name: [fit_seconds(make, 2000, d) for d in ds] for name, make in MODELS.items()}
