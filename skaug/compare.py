@@ -80,7 +80,7 @@ def parse_methods(text):
                          f"{', '.join(METHODS)} or 'all'.")
     if "all" in names:
         names = list(METHODS)
-    return [m for m in _BASELINES] + [m for m in dict.fromkeys(names) if m not in _BASELINES]
+    return list(_BASELINES) + [m for m in dict.fromkeys(names) if m not in _BASELINES]
 
 
 def _is_number(text):
