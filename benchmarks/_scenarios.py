@@ -1,4 +1,4 @@
-"""Biased training sets for benchmarks: long tails and symmetric label noise."""
+"""What the benchmarks share: where the data and the results live, real datasets, biased training sets."""
 
 import os
 from pathlib import Path
@@ -6,6 +6,15 @@ from pathlib import Path
 import numpy as np
 
 DATA = Path(os.environ.get("SKAUG_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def save_results(filename, lines):
+    """Write the markdown ``lines`` to ``results/<filename>`` and print them."""
+    text = "\n".join(lines) + "\n"
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / filename).write_text(text)
+    print(text)
 
 
 def load_multiclass(name):

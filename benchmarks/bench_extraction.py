@@ -5,21 +5,19 @@ Writes ``benchmarks/results/extraction.md``. Not a test: ``python benchmarks/ben
 images and the CIFAR ResNet checkpoints) and, for the text rows, the extra 'text'.
 """
 
-import os
 import subprocess
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import torch
 
+from _scenarios import DATA, save_results
 from skaug import DeepFeatureExtractor, SeAClassifier
 from skaug.extraction import IMAGENET_MEAN, IMAGENET_STD, _load_state_dict
 from skaug.backbones.cifar_resnet import cifar_resnet
 
-DATA = Path(os.environ.get("SKAUG_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
 W = {d: str(next((DATA / "weights").glob(f"resnet{d}-*.th"))) for d in (20, 32, 56)}
 
 
@@ -167,11 +165,7 @@ def main():
     for label, dims, name, mean, std in sea_protocol(X, y, range(3)):
         lines.append(f"| {label} | {dims} | {name} | {mean:.2f} ± {std:.2f} |")
     lines += ["", f"Total time {time.time() - start:.0f} s."]
-    text = "\n".join(lines) + "\n"
-    out = Path(__file__).parent / "results" / "extraction.md"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(text)
-    print(text)
+    save_results("extraction.md", lines)
 
 
 if __name__ == "__main__":

@@ -28,11 +28,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _scenarios import scenario  # noqa: E402
+from _scenarios import save_results, scenario  # noqa: E402
 
 from skaug import IADAClassifier  # noqa: E402
 
-OUT = Path(__file__).parent / "results"
 
 
 def models():
@@ -102,10 +101,7 @@ def main():
             )
         print(f"done {label} at {time.time() - start:.0f} s", flush=True)
     lines += ["", f"Total time {time.time() - start:.0f} s, torch {torch.__version__}, 1 thread."]
-    text = "\n".join(lines) + "\n"
-    OUT.mkdir(exist_ok=True)
-    (OUT / f"iada_{args.dataset}.md").write_text(text)
-    print(text)
+    save_results(f"iada_{args.dataset}.md", lines)
 
 
 if __name__ == "__main__":

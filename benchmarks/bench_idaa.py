@@ -33,12 +33,11 @@ from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import train_test_split
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _scenarios import load_multiclass  # noqa: E402
+from _scenarios import RESULTS, load_multiclass, save_results  # noqa: E402
 from bench_saflex import load  # noqa: E402
 
 from skaug import IDAA, GaussianNoise, IDAAClassifier, SAflexClassifier  # noqa: E402
 
-RESULTS = Path(__file__).parent / "results"
 
 
 def dataset(name, seed):
@@ -151,9 +150,7 @@ def main():
     suffix = "_quick" if args.quick else ""
     RESULTS.mkdir(exist_ok=True)
     plot(sens, sens_names, grid_eps, grid_latent, RESULTS / f"idaa_sensitivity{suffix}.png", note)
-    text = "\n".join(lines) + "\n"
-    (RESULTS / f"idaa{suffix}.md").write_text(text)
-    print(text)
+    save_results(f"idaa{suffix}.md", lines)
 
 
 if __name__ == "__main__":

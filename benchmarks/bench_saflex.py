@@ -13,11 +13,8 @@ an augmenter returning no rows the no-augmentation one. Validation for SAflex:
 over CutMix-only fit time, same runs.
 """
 
-import os
-import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -28,9 +25,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from _scenarios import DATA, save_results
 from skaug import CutMix, SAflexClassifier
 
-DATA = Path(os.environ.get("SKAUG_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 
 def load(name):
@@ -105,11 +102,7 @@ def main():
               "| dataset | p | SAflex ÷ CutMix-only |", "|---|---|---|"]
     lines += [f"| {n} | {p} | {r:.2f} |" for n, p, r in overhead]
     lines += ["", f"Total time {time.time() - start:.0f} s, torch {torch.__version__}, 2 threads."]
-    text = "\n".join(lines) + "\n"
-    out = Path(__file__).parent / "results" / "saflex.md"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(text)
-    print(text)
+    save_results("saflex.md", lines)
 
 
 if __name__ == "__main__":

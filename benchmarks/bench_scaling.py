@@ -15,18 +15,16 @@ import platform
 import sys
 import time
 import warnings
-from pathlib import Path
 
-import numpy as np
 import sklearn
 import torch
 from sklearn.datasets import make_classification
 from sklearn.preprocessing import StandardScaler
 
+from _scenarios import RESULTS, save_results
 from skaug import IADAClassifier, IDAAClassifier, SAflexClassifier, SeAClassifier
 from skaug.datasets import load_builtin
 
-RESULTS = Path(__file__).parent / "results"
 MODELS = {
     "SeA": lambda **k: SeAClassifier(**k),
     "ISDA": lambda **k: IADAClassifier(perturbation="constant", epsilon=0.0, lambda0=0.5, **k),
@@ -97,9 +95,7 @@ def main(quick=False):
     fig.suptitle("Training curves on QSAR (built-in) — " + note, fontsize=8)
     fig.tight_layout()
     fig.savefig(RESULTS / "training_curves.png", dpi=110)
-    text = "\n".join(lines) + "\n"
-    (RESULTS / "scaling.md").write_text(text)
-    print(text)
+    save_results("scaling.md", lines)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ interleaved, best of several repeats, one torch thread.
 """
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -36,11 +35,10 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _bare_sea import bare_sea_fit  # noqa: E402
+from _scenarios import DATA, save_results  # noqa: E402
 
 from skaug import SeAClassifier  # noqa: E402
 
-DATA = Path(os.environ.get("SKAUG_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
-OUT = Path(__file__).parent / "results" / "sea.md"
 
 
 def load(name):
@@ -181,11 +179,10 @@ def main():
         lines.append(f"| {name} | {n} × {d} | {epochs} | {t_est:.2f} | {t_bare:.2f} | {t_est / t_bare:.2f} |")
     lines += ["", f"Total benchmark time: {time.time() - t0:.0f} s, torch {torch.__version__}, "
               f"{torch.get_num_threads()} thread."]
-    text = "\n".join(lines) + "\n"
-    OUT.parent.mkdir(exist_ok=True)
-    if not args.quick:
-        OUT.write_text(text)
-    print(text)
+    if args.quick:
+        print("\n".join(lines))
+    else:
+        save_results("sea.md", lines)
 
 
 if __name__ == "__main__":

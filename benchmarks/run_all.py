@@ -20,8 +20,9 @@ import sys
 import time
 from pathlib import Path
 
+from _scenarios import RESULTS
+
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results"
 DOCS = HERE.parent / "docs"
 IMG = DOCS / "img"
 BENCHES = ["sea", "iada", "saflex", "idaa", "extraction", "scaling"]
