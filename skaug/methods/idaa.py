@@ -135,10 +135,12 @@ def latent_attack(vae, loss_fn, x, epsilon):
         return x, torch.zeros(len(x), vae.latent_dim, device=x.device, dtype=x.dtype)
     with torch.no_grad():
         z = vae.encode(x)[0]
-        g = vae.decode(z)
     delta = torch.zeros_like(z, requires_grad=True)
     with torch.enable_grad():
-        x_adv = x + (vae.decode(z + delta) - g)
+        # one decoder pass gives both G(x) = D(z) and the graph for ∂/∂δ at δ = 0
+        decoded = vae.decode(z + delta)
+        g = decoded.detach()
+        x_adv = x + (decoded - g)
         (grad,) = torch.autograd.grad(loss_fn(x_adv).sum(), delta)
     delta_star = epsilon * grad.sign()
     with torch.no_grad():
