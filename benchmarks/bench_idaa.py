@@ -6,7 +6,7 @@ Not a test: ``python benchmarks/bench_idaa.py`` (about 15 minutes on 2 cores;
 
 Same MLP head for every model (2 × 256, dropout 0.1, Adam 1e-3, batch 128,
 100 epochs), the loss CE(x) + CE(x') of the clean and the augmented rows:
-``IDAAClassifier(epsilon=0, alpha=0)`` is the no-augmentation head,
+``IDAAClassifier(epsilon=0, augmented_weight=0)`` is the no-augmentation head,
 ``SAflexClassifier(GaussianNoise(0.1), refine=False)`` the noise baseline,
 ``IDAAClassifier()`` IDAA with its defaults (latent 16, β 1, ε 0.1, VAE 50
 epochs), ``SAflexClassifier(IDAA())`` SAflex's weights on IDAA's rows (10 % of
@@ -56,7 +56,7 @@ def dataset(name, seed):
 
 
 MODELS = {
-    "no augmentation": lambda s: IDAAClassifier(epsilon=0.0, alpha=0.0, random_state=s),
+    "no augmentation": lambda s: IDAAClassifier(epsilon=0.0, augmented_weight=0.0, random_state=s),
     "Gaussian noise σ=0.1": lambda s: SAflexClassifier(
         augmenter=GaussianNoise(0.1), refine=False, random_state=s),
     "IDAA": lambda s: IDAAClassifier(random_state=s),

@@ -26,7 +26,8 @@ MODULE_SECTIONS = {
     "Plots (`skaug.plot`)": (skaug.plot, ["plot_training_curves", "plot_comparison"]),
     "Built-in data (`skaug.datasets`)": (skaug.datasets, ["load_builtin"]),
 }
-PUBLIC_METHODS = ("fit", "predict", "predict_proba", "decision_function", "transform",
+PUBLIC_METHODS = ("fit", "partial_fit", "predict", "predict_proba", "predict_log_proba",
+                  "decision_function", "transform", "clear_cache",
                   "transform_to_memmap", "reconstruct")
 
 

@@ -1,19 +1,26 @@
 """The estimator shell shared by every skaug classifier.
 
 It owns everything that is not a paper's maths: input validation, label
-encoding, sample weights, seeding, device choice, the validation split for
-early stopping, building and fitting the internal skorch net, prediction and
-scikit-learn tags. A method subclass provides four small hooks:
+encoding, sample and class weights, seeding, device choice, the validation
+split for early stopping, building and fitting the internal skorch net,
+``warm_start`` and ``partial_fit``, prediction and scikit-learn tags. A
+method subclass provides:
 
+- ``_make_step(X, y, sample_weight, seed, device)`` → ``(step, X, y,
+  sample_weight)``: the method's :class:`~skaug._step.Step` (its per-fit
+  state and losses), and the rows to train on (a method may hold some out);
 - ``_build_module(n_features, n_classes)`` → the torch head;
-- ``_training_loss(module, X, y, sample_weight, *, generator, progress)``;
-- ``_validation_loss(module, X, y, sample_weight)`` (default: cross-entropy);
 - ``_optimizer()`` → ``(optimizer class, keyword arguments)``;
 
 and may override ``_transform_input(X)`` (applied to X at fit and predict,
-e.g. SeA's row normalisation) and ``_logits_to_proba(logits)``.
+e.g. SeA's row normalisation), ``_proba_logits(logits)`` (the logits whose
+softmax is ``predict_proba``), ``_check_problem(X, y)`` (warnings about the
+training problem) and ``_check_partial_fit()`` (refuse ``partial_fit``
+where the method's maths needs all the data).
 """
 
+import contextlib
+import copy
 from numbers import Integral, Real
 
 import numpy as np
@@ -22,23 +29,25 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
-from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._available_if import available_if
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
-from skorch.callbacks import EarlyStopping
 from torch.func import functional_call
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
 from .heads import FeatureHead
-from .methods.common import weighted_cross_entropy
 from ._net import (
     EpochProgressBar,
-    ModuleEpochEnd,
+    PlainPrintLog,
     SkaugNet,
+    StepEpochEnd,
+    StopEarly,
     StopOnDivergence,
     TensorBatchLoader,
+    as_tensor,
 )
 
 _PREDICT_CHUNK = 8192
@@ -69,9 +78,17 @@ def resolve_device(device):
 
 
 def _validate_features(estimator, X, **kwargs):
-    """``validate_data`` for float features, with a hint for non-numeric input."""
+    """``validate_data`` for float features, with a hint for non-numeric or sparse input."""
     try:
         return validate_data(estimator, X, dtype=np.float32, **kwargs)
+    except TypeError as exc:
+        if "sparse" not in str(exc).lower():
+            raise
+        raise TypeError(
+            f"{type(estimator).__name__} needs a dense array, but X is a sparse matrix. "
+            "Densify it (X.toarray()) if it fits in memory, or make the step before it "
+            "dense, e.g. OneHotEncoder(sparse_output=False) in a ColumnTransformer."
+        ) from exc
     except ValueError as exc:
         msg = str(exc)
         if "convert" in msg and ("string" in msg or "float" in msg):
@@ -84,6 +101,16 @@ def _validate_features(estimator, X, **kwargs):
         raise
 
 
+def check_layer_sizes(estimator, name):
+    """Refuse a ``hidden_layer_sizes``-like parameter that is not a tuple of positive integers."""
+    sizes = getattr(estimator, name)
+    if not all(isinstance(s, Integral) and not isinstance(s, bool) and s >= 1 for s in sizes):
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {type(estimator).__name__} must be a tuple of "
+            f"positive integers (the widths of the hidden layers), got {sizes!r}."
+        )
+
+
 def _with_weights(X, sample_weight):
     # The net's input: X alone, or X with its weights (unpacked in the net's steps).
     return X if sample_weight is None else {"X": X, "sample_weight": sample_weight}
@@ -92,10 +119,8 @@ def _with_weights(X, sample_weight):
 class SkaugClassifier(ClassifierMixin, BaseEstimator):
     """Base class of skaug classifiers (not public; subclass it).
 
-    Shared parameters, documented once here and in every subclass:
-    ``lr``, ``batch_size``, ``max_epochs``, ``early_stopping``,
-    ``validation_fraction``, ``n_iter_no_change``, ``tol``, ``random_state``,
-    ``device``, ``verbose``.
+    Its shared parameters are documented once, in :mod:`skaug._docstring`,
+    and substituted into every subclass's docstring.
     """
 
     _parameter_constraints: dict = {
@@ -106,21 +131,20 @@ class SkaugClassifier(ClassifierMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "warm_start": ["boolean"],
+        "callbacks": [list, None],
         "random_state": ["random_state"],
         "device": [StrOptions({"auto", "cpu", "cuda"}), str],
         "verbose": ["verbose"],
     }
 
     # -- hooks for methods --------------------------------------------------
-    def _build_module(self, n_features, n_classes):  # pragma: no cover - abstract
+    def _make_step(self, X, y, sample_weight, seed, device):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _training_loss(self, module, X, y, sample_weight, *, generator, progress):
-        raise NotImplementedError  # pragma: no cover - abstract
-
-    def _validation_loss(self, module, X, y, sample_weight):
-        """Loss monitored on held-out data: cross-entropy unless a method says otherwise."""
-        return weighted_cross_entropy(module(X), y, sample_weight)
+    def _build_module(self, n_features, n_classes):  # pragma: no cover - abstract
+        raise NotImplementedError
 
     def _optimizer(self):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -128,34 +152,21 @@ class SkaugClassifier(ClassifierMixin, BaseEstimator):
     def _transform_input(self, X):
         return X
 
-    def _logits_to_proba(self, logits):
-        return torch.softmax(logits, dim=1)
+    def _proba_logits(self, logits):
+        """The logits whose softmax is ``predict_proba`` (SeA divides by its temperature)."""
+        return logits
 
     def _check_problem(self, X, y):
         """Method-specific checks of the training problem (may warn)."""
 
-    def _prepare_training(self, X, y, sample_weight, seed, device):
-        """Method-specific set-up before the net is built (torch RNG already seeded).
+    def _check_partial_fit(self):
+        """Raise an AttributeError where the method's maths cannot learn chunk by chunk.
 
-        May hold out data (e.g. a meta set); returns the training ``X, y, sample_weight``.
+        ``partial_fit`` exists only where this passes (scikit-learn's
+        ``available_if``), so ``hasattr(clf, "partial_fit")`` tells.
         """
-        return X, y, sample_weight
-
-    def _finish_training(self):
-        """Drop what only training needed (called after fit, even on error)."""
 
     # -- fitting ----------------------------------------------------------------
-    def _encode_target(self, y):
-        check_classification_targets(y)
-        self._label_encoder = LabelEncoder().fit(y)
-        self.classes_ = self._label_encoder.classes_
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes in the data, "
-                f"but the data contains only one class: {self.classes_[0]!r}."
-            )
-        return self._label_encoder.transform(y).astype(np.int64)
-
     def _hold_out(self, X, y, sample_weight, seed, test_size, why, remedy):
         """Stratified hold-out: ``(X, y, w, X_val, y_val, w_val)``, or a clear error.
 
@@ -175,17 +186,16 @@ class SkaugClassifier(ClassifierMixin, BaseEstimator):
         sample_weight, w_val = w if w else (None, None)
         return X, y, sample_weight, X_val, y_val, w_val
 
-    def _make_net(self, n_features, n_train, seed, device, valid_dataset):
-        optimizer, optimizer_kwargs = self._optimizer()
+    def _net_callbacks(self, early_stopping):
         callbacks = [
             ("stop_on_divergence", StopOnDivergence()),
-            ("module_epoch_end", ModuleEpochEnd()),
+            ("step_epoch_end", StepEpochEnd()),
         ]
-        if self.early_stopping:
+        if early_stopping:
             callbacks.append(
                 (
                     "early_stopping",
-                    EarlyStopping(
+                    StopEarly(
                         monitor="valid_loss",
                         patience=self.n_iter_no_change,
                         threshold=self.tol,
@@ -197,10 +207,14 @@ class SkaugClassifier(ClassifierMixin, BaseEstimator):
             )
         if self.verbose == 1:
             callbacks.append(("progress_bar", EpochProgressBar()))
-        shuffle_generator = torch.Generator().manual_seed(seed)
-        method_generator = torch.Generator(device=device).manual_seed(seed + 1)
-        steps_per_epoch = (n_train + self.batch_size - 1) // self.batch_size
-        quiet = {} if self.verbose >= 2 else {"callbacks__print_log": None}
+        # the user's callbacks are copied: fitting must not change a parameter
+        callbacks.extend(copy.deepcopy(list(self.callbacks or [])))
+        if self.verbose >= 2:
+            callbacks.append(("plain_print_log", PlainPrintLog()))  # last: prints the row
+        return callbacks
+
+    def _make_net(self, n_features, seed, device, step, early_stopping):
+        optimizer, optimizer_kwargs = self._optimizer()
         return SkaugNet(
             self._build_module(n_features, len(self.classes_)),
             criterion=torch.nn.CrossEntropyLoss,
@@ -209,28 +223,112 @@ class SkaugClassifier(ClassifierMixin, BaseEstimator):
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             device=device,
-            train_split=None if valid_dataset is None else predefined_split(valid_dataset),
+            train_split=None,
             iterator_train=TensorBatchLoader,
             iterator_train__shuffle=True,
-            iterator_train__generator=shuffle_generator,
+            iterator_train__generator=torch.Generator().manual_seed(seed),
             iterator_train__device=device,
             iterator_valid=TensorBatchLoader,
             iterator_valid__device=device,
-            callbacks=callbacks,
+            callbacks=self._net_callbacks(early_stopping),
             callbacks__valid_acc=None,
+            callbacks__print_log=None,
             verbose=int(self.verbose >= 2),
-            training_loss=self._training_loss,
-            validation_loss=self._validation_loss,
-            generator=method_generator,
-            total_steps=steps_per_epoch * self.max_epochs,
+            step=step,
+            generator=torch.Generator(device=device).manual_seed(seed + 1),
             estimator_name=type(self).__name__,
             **{f"optimizer__{k}": v for k, v in optimizer_kwargs.items()},
-            **quiet,
         )
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    def _training_rows(self, X, y, sample_weight, *, reset, classes=None):
+        """Validated float32 ``X``, encoded ``y`` and effective sample weights.
+
+        Sample weights times class weights are rescaled to mean 1 (only their
+        ratios matter; the effective learning rate stays as it is); equal
+        weights are no weights.
+        """
+        X, y = _validate_features(self, X, y=y, reset=reset)
+        check_classification_targets(y)
+        if classes is not None:  # first partial_fit call
+            self._label_encoder = LabelEncoder().fit(np.asarray(classes))
+            self.classes_ = self._label_encoder.classes_
+        elif reset:
+            self._label_encoder = LabelEncoder().fit(y)
+            self.classes_ = self._label_encoder.classes_
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in the data, "
+                f"but the data contains only one class: {self.classes_[0]!r}."
+            )
+        unseen = np.setdiff1d(np.unique(y), self.classes_)
+        if len(unseen):
+            raise ValueError(
+                f"y has labels {unseen.tolist()} that are not among the classes "
+                f"{self.classes_.tolist()} of the first fit or of `classes`; with warm_start "
+                "and partial_fit the classes cannot change."
+            )
+        y = self._label_encoder.transform(y).astype(np.int64)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float32, ensure_non_negative=True
+            )
+        if self.class_weight is not None:
+            cw = self._class_weights(y)[y].astype(np.float32)
+            sample_weight = cw if sample_weight is None else sample_weight * cw
+        if sample_weight is not None:
+            total = sample_weight.mean()
+            if not total > 0:
+                raise ValueError("sample_weight (times class_weight) must not be all zero.")
+            sample_weight = sample_weight / total
+            if np.all(sample_weight == sample_weight[0]):
+                sample_weight = None  # equal weights are no weights
+        return self._transform_input(X), y, sample_weight
+
+    def _class_weights(self, y):
+        """Weight of each encoded class under ``class_weight`` (1 for classes it does not name)."""
+        n_classes = len(self.classes_)
+        if self.class_weight == "balanced":
+            present = np.unique(y)
+            weights = np.ones(n_classes)
+            weights[present] = compute_class_weight("balanced", classes=present, y=y)
+            return weights
+        unknown = set(self.class_weight) - set(self.classes_.tolist())
+        if unknown:
+            raise ValueError(
+                f"class_weight names {sorted(unknown, key=str)}, which are not classes of y "
+                f"({list(self.classes_)})."
+            )
+        return np.array([float(self.class_weight.get(c, 1.0)) for c in self.classes_])
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _seeded(seed, device):
+        """A block in which torch's global RNG is seeded; the user's RNG is restored after."""
+        devices = [torch.device(device)] if device.startswith("cuda") else []
+        with torch.random.fork_rng(devices=devices, device_type="cuda"):
+            torch.manual_seed(seed)
+            yield
+
+    def _train(self, net, X, y, sample_weight, epochs, valid_dataset=None):
+        net.train_split = None if valid_dataset is None else predefined_split(valid_dataset)
+        net.step.observe(y)
+        net.partial_fit(_with_weights(X, sample_weight), y, epochs=epochs)
+        self.net_ = net
+        for name, value in net.step.fitted_attributes().items():
+            setattr(self, name, value)
+        history = net.history
+        self.loss_curve_ = [float(v) for v in history[:, "train_loss"]]
+        if valid_dataset is not None:
+            self.validation_loss_curve_ = [
+                float(row["valid_loss"]) for row in history if "valid_loss" in row
+            ]
+        else:
+            self.__dict__.pop("validation_loss_curve_", None)
+        self.n_iter_ = len(history)
+        return self
+
     def fit(self, X, y, sample_weight=None):
-        """Fit the classifier.
+        """Fit the classifier (or, with ``warm_start=True``, continue fitting it).
 
         Parameters
         ----------
@@ -247,28 +345,18 @@ class SkaugClassifier(ClassifierMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        X, y = _validate_features(self, X, y=y, reset=True)
-        y = self._encode_target(y)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float32, ensure_non_negative=True
-            )
-        class_weight = getattr(self, "class_weight", None)
-        if class_weight is not None:
-            cw = compute_sample_weight(class_weight, y).astype(np.float32)
-            sample_weight = cw if sample_weight is None else sample_weight * cw
-        if sample_weight is not None:
-            # Only the ratios of the weights matter: rescaled to mean 1, they
-            # leave the effective learning rate as it is.
-            total = sample_weight.mean()
-            if not total > 0:
-                raise ValueError("sample_weight (times class_weight) must not be all zero.")
-            sample_weight = sample_weight / total
-            if np.all(sample_weight == sample_weight[0]):
-                sample_weight = None  # equal weights are no weights
-        X = self._transform_input(X)
+        return self._fit(X, y, sample_weight)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def _fit(self, X, y, sample_weight, **step_params):
+        """``fit``; ``step_params`` go to the method's ``_make_step``."""
+        warm = self.warm_start and hasattr(self, "net_")
+        for name in ("hidden_layer_sizes", "vae_hidden_layer_sizes"):
+            if hasattr(self, name):
+                check_layer_sizes(self, name)
+        X, y, sample_weight = self._training_rows(X, y, sample_weight, reset=not warm)
         self._check_problem(X, y)
-        device = resolve_device(self.device)
+        device = str(self.net_.device) if warm else resolve_device(self.device)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
         valid_dataset = None
@@ -279,28 +367,86 @@ class SkaugClassifier(ClassifierMixin, BaseEstimator):
             )
             valid_dataset = Dataset(_with_weights(X_val, w_val), y_val)
 
-        devices = [torch.device(device)] if device.startswith("cuda") else []
-        with torch.random.fork_rng(devices=devices, device_type="cuda"):
-            torch.manual_seed(seed)
-            try:
-                X, y, sample_weight = self._prepare_training(X, y, sample_weight, seed, device)
-                net = self._make_net(X.shape[1], len(X), seed, device, valid_dataset)
-                net.fit(_with_weights(X, sample_weight), y)
-            finally:
-                self._finish_training()
-            # Nothing of the training run that is not needed to predict is
-            # kept (and so pickled): the loss closures and generators.
-            net.training_loss = net.validation_loss = net.generator = None
-            net.iterator_train__generator = None
-        self.net_ = net
-        history = net.history
-        self.loss_curve_ = [float(v) for v in history[:, "train_loss"]]
-        if self.early_stopping:
-            self.validation_loss_curve_ = [float(v) for v in history[:, "valid_loss"]]
-        self.n_iter_ = len(history)
-        return self
+        with self._seeded(seed, device):
+            step, X, y, sample_weight = self._make_step(
+                X, y, sample_weight, seed, device, **step_params
+            )
+            step.total_steps = -(-len(y) // self.batch_size) * self.max_epochs
+            if warm:
+                net = self.net_
+                net.step = step
+                net.set_params(callbacks=self._net_callbacks(self.early_stopping),
+                               max_epochs=self.max_epochs, lr=self.lr)
+            else:
+                net = self._make_net(X.shape[1], seed, device, step, self.early_stopping)
+                net.initialize()
+            return self._train(net, X, y, sample_weight, self.max_epochs, valid_dataset)
 
-    # -- prediction -------------------------------------------------------------
+    def _partial_fit_available(self):
+        self._check_partial_fit()
+        return True
+
+    @available_if(_partial_fit_available)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One pass over ``(X, y)``, continuing from the current head.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : array-like of shape (n_classes,), default=None
+            Every class the model will see. Required on the first call (as
+            in :class:`~sklearn.linear_model.SGDClassifier`), ignored after.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+
+        Notes
+        -----
+        Schedules that depend on the progress of training (IADA's λ ramp and
+        warm-up) count ``max_epochs`` calls of the first call's size as the
+        whole of training. ``early_stopping`` is not applied. Whatever a
+        method fits before training (IDAA's VAE) is fitted on the first
+        call's chunk. Settings whose maths needs all the training data at
+        once (SAflex's held-out validation set, Meta-IADA's meta set) have no
+        ``partial_fit``: calling it raises an ``AttributeError`` that says why.
+        """
+        self._validate_params()
+        first = not hasattr(self, "net_")
+        if first and classes is None:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: every class the "
+                "model will see, e.g. partial_fit(X, y, classes=np.unique(y_all))."
+            )
+        if self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: one chunk does not "
+                "know the class frequencies. Pass a dict, e.g. dict(zip(classes, "
+                "compute_class_weight('balanced', classes=classes, y=y_all)))."
+            )
+        X, y, sample_weight = self._training_rows(
+            X, y, sample_weight, reset=first, classes=classes if first else None
+        )
+        if first:
+            self._check_problem(X, y)
+            device = resolve_device(self.device)
+            seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+            with self._seeded(seed, device):
+                step, X, y, sample_weight = self._make_step(X, y, sample_weight, seed, device)
+                step.total_steps = -(-len(y) // self.batch_size) * self.max_epochs
+                net = self._make_net(X.shape[1], seed, device, step, early_stopping=False)
+                net.initialize()
+                return self._train(net, X, y, sample_weight, epochs=1)
+        net = self.net_
+        if "early_stopping" in dict(net.callbacks_):  # fitted with early stopping: off here
+            net.set_params(callbacks=self._net_callbacks(early_stopping=False))
+        # a different seed per call, fixed by the number of steps already taken
+        with self._seeded(net.step.steps_done, str(net.device)):
+            return self._train(net, X, y, sample_weight, epochs=1)
+
+# -- prediction -------------------------------------------------------------
     def _logits(self, X):
         """Logits of the fitted head, computed in float64.
 
@@ -319,7 +465,7 @@ class SkaugClassifier(ClassifierMixin, BaseEstimator):
         chunks = []
         with torch.no_grad():
             for start in range(0, len(X), _PREDICT_CHUNK):
-                batch = torch.as_tensor(X[start : start + _PREDICT_CHUNK], device=device)
+                batch = as_tensor(X[start : start + _PREDICT_CHUNK], device)
                 chunks.append(functional_call(module, state, (batch.to(torch.float64),)).cpu())
         return torch.cat(chunks)
 
@@ -344,12 +490,12 @@ class SkaugClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
-        proba = self._logits_to_proba(self._logits(X)).numpy()
+        proba = torch.softmax(self._proba_logits(self._logits(X)), dim=1).numpy()
         return proba / proba.sum(axis=1, keepdims=True)
 
     def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`."""
-        return np.log(self.predict_proba(X))
+        """Logarithm of :meth:`predict_proba`, computed as a log-softmax (finite where it underflows)."""
+        return torch.log_softmax(self._proba_logits(self._logits(X)), dim=1).numpy()
 
     def predict(self, X):
         """Predicted class labels (of the same type as the training labels)."""

@@ -1,15 +1,17 @@
 """IADAClassifier: the scikit-learn estimator around :mod:`skaug.methods.iada`."""
 
+import copy
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
-from torch import nn
 
-from ._base import SkaugClassifier
-from .heads import FeatureHead
+from ._base import FeatureHeadClassifier
+from ._docstring import substitute
+from ._net import as_tensor
+from ._step import HeldOut, Step
 from .methods.common import weighted_cross_entropy, weighted_mean
 from .methods.iada import (
     ClassCovariance,
@@ -26,23 +28,115 @@ from .methods.iada import (
 _FULL_COVARIANCE_LIMIT = 2**31  # bytes: beyond this, full class covariances are refused
 
 
-class IADAModule(nn.Module):
-    """The fitted torch state of an IADAClassifier: head, class covariances, epoch statistics."""
+class IADAStep(Step):
+    """One IADA step on a :class:`~skaug.heads.FeatureHead`, and the state it keeps.
 
-    def __init__(self, n_features, n_classes, hidden_layer_sizes, diagonal):
+    State: the online class covariances of ``h`` (ISDA's estimator), the
+    per-class loss and margin of the previous epoch, the class counts, and
+    for ``perturbation="meta"`` the perturbation network, its optimiser and
+    the held-out meta set (a :class:`~skaug._step.HeldOut`).
+
+    Each step updates the statistics with the batch; before
+    ``warmup_fraction`` of training it returns plain cross-entropy, after it
+    ``L_IADA`` with ``λ = lambda0 · progress`` and ``ε`` in units of the
+    class spread ``s`` (constant, per class, or from the perturbation
+    network after its meta step).
+    """
+
+    def __init__(self, *, n_classes, n_hidden, perturbation, epsilon, lambda0, alpha, beta,
+                 diagonal=False, warmup_fraction=0.0, meta=None, meta_lr=1e-3, lr=1e-2,
+                 meta_batch_size=128, device="cpu"):
         super().__init__()
-        self.head = FeatureHead(n_features, n_classes, hidden_layer_sizes)
-        self.covariance = ClassCovariance(n_classes, self.head.n_hidden_features, diagonal)
-        self.stats = EpochClassStats(n_classes)
+        self.perturbation, self.epsilon, self.lambda0 = perturbation, epsilon, lambda0
+        self.alpha, self.beta, self.warmup_fraction = alpha, beta, warmup_fraction
+        self.lr, self.meta, self.meta_batch_size = lr, meta, meta_batch_size
+        self.covariance = ClassCovariance(n_classes, n_hidden, diagonal).to(device)
+        self.stats = EpochClassStats(n_classes).to(device)
+        self.class_counts = torch.zeros(n_classes, dtype=torch.long, device=device)
+        self.meta_losses, self.meta_loss_curve = [], []
+        if perturbation == "meta":
+            if meta is None:
+                raise ValueError("perturbation='meta' needs a held-out meta set (meta=HeldOut).")
+            self.perturbation_net = PerturbationNet(max_strength=epsilon).to(device)
+            self.perturbation_optimizer = torch.optim.Adam(
+                self.perturbation_net.parameters(), lr=meta_lr
+            )
 
-    def forward(self, x, return_hidden=False):
-        return self.head(x, return_hidden=return_hidden)
+    def observe(self, y):
+        counts = torch.bincount(as_tensor(y), minlength=len(self.class_counts))
+        self.class_counts += counts.to(self.class_counts.device)
+        if self.perturbation == "class":
+            self.class_epsilon = class_strengths(self.class_counts, self.epsilon)
 
-    def end_epoch(self):
+    def strengths(self, module, X, h, logits, y, loss_terms, sample_weight, generator,
+                  progress):
+        """``ε_i`` of the batch (in spread units); for ``"meta"`` after one meta step."""
+        if self.perturbation == "constant":
+            return torch.full((len(y),), float(self.epsilon), device=X.device, dtype=X.dtype)
+        if self.perturbation == "class":
+            return self.class_epsilon.to(X.device)[y]
+        characteristics = training_characteristics(
+            h, logits, y, module.fc.weight, self.class_counts, self.stats, progress
+        )
+        meta_x, meta_y, _ = self.meta.batch(self.meta_batch_size, generator)
+        self.meta_losses.append(
+            meta_step(
+                module, self.perturbation_net, self.perturbation_optimizer, X, y,
+                characteristics, meta_x, meta_y, lr=self.lr, weight_name="fc.weight",
+                loss_terms=loss_terms, sample_weight=sample_weight,
+            ).item()
+        )
+        with torch.no_grad():
+            return self.perturbation_net(characteristics)
+
+    def loss(self, module, X, y, sample_weight, *, generator, progress):
+        h, logits = module(X, return_hidden=True)
+        self.covariance.update(h.detach(), y)
+        with torch.no_grad():
+            ce = F.cross_entropy(logits, y, reduction="none")
+            self.stats.update(ce, probability_margin(logits.softmax(1), y), y)
+        if progress < self.warmup_fraction:
+            return weighted_cross_entropy(logits, y, sample_weight)
+
+        weight = module.fc.weight
+        direction = adversarial_direction(logits, y, weight)
+        # ε is measured in units of the spread s (RMS distance of a row from its
+        # class mean); δ ~ N(ε s u, λ Σ) is then the same distribution whatever
+        # the scale of the features.
+        spread = self.covariance.spread()
+        covariance = self.covariance.covariance
+        lam = self.lambda0 * progress
+
+        def loss_terms(z, w, epsilon):
+            return iada_loss(
+                z, y, w, direction, epsilon * spread, covariance, lam, self.alpha, self.beta
+            )
+
+        epsilon = self.strengths(module, X, h, logits, y, loss_terms, sample_weight, generator,
+                                 progress)
+        return weighted_mean(loss_terms(logits, weight, epsilon), sample_weight)
+
+    def end_epoch(self, module):
         self.stats.end_epoch()
+        if self.meta_losses:
+            self.meta_loss_curve.append(float(np.mean(self.meta_losses)))
+            self.meta_losses = []
+
+    def fitted_attributes(self):
+        out = {
+            "class_counts_": self.class_counts.cpu().numpy().copy(),
+            "covariances_": self.covariance.covariance.detach().cpu().numpy().copy(),
+        }
+        if self.perturbation == "class":
+            out["class_epsilon_"] = self.class_epsilon.cpu().numpy().copy()
+        if self.perturbation == "meta":
+            out["perturbation_net_"] = copy.deepcopy(self.perturbation_net).cpu().eval()
+            out["meta_loss_curve_"] = list(self.meta_loss_curve)
+        return out
 
 
-class IADAClassifier(SkaugClassifier):
+@substitute
+class IADAClassifier(FeatureHeadClassifier):
     """Classifier head trained with Implicit Adversarial Data Augmentation (IADA).
 
     Each deep feature ``h_i`` (the input for ``head="linear"``, the last
@@ -89,6 +183,10 @@ class IADAClassifier(SkaugClassifier):
         layers of ``hidden_layer_sizes``, ``h`` the last hidden layer.
     hidden_layer_sizes : tuple of int, default=(256,)
         Hidden widths for ``head="mlp"`` (ignored for ``"linear"``).
+    dropout : float, default=0.0
+        Dropout after each hidden layer (``head="mlp"``).
+    batch_norm : bool, default=False
+        Batch normalisation before each hidden ReLU (``head="mlp"``).
     covariance : {"full", "diag"}, default="full"
         Full ``d×d`` class covariances (``C·d²`` floats; refused beyond 2 GiB)
         or only their diagonals (``C·d``) for large ``d``.
@@ -99,8 +197,6 @@ class IADAClassifier(SkaugClassifier):
         Adam learning rate of the perturbation network.
     warmup_epochs : int, default=5
         Epochs of plain cross-entropy before IADA starts.
-    class_weight : dict, "balanced" or None, default=None
-        Class weights multiplying the sample weights, as in scikit-learn.
     lr : float, default=1e-2
         Adam learning rate of the head (Adam keeps training stable whatever
         the scale of the features); also the step of Meta-IADA's virtual
@@ -108,20 +204,15 @@ class IADAClassifier(SkaugClassifier):
     weight_decay : float, default=0.0
         L2 penalty of the head's weights (Adam's ``weight_decay``).
     batch_size : int, default=128
-    max_epochs : int, default=100
-    early_stopping : bool, default=False
-        Stop on the cross-entropy of a held-out stratified split.
+        Mini-batch size (also of the meta batches).
     validation_fraction : float, default=0.1
-    n_iter_no_change : int, default=10
-    tol : float, default=1e-4
-    random_state : int, RandomState instance or None, default=None
-    device : {"auto", "cpu", "cuda"} or str, default="auto"
-    verbose : int, default=0
+        Share of the training data held out when ``early_stopping=True``;
+        its loss is the cross-entropy of the clean rows.
+    {shared_parameters}
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-    n_features_in_ : int
+    {shared_attributes}
     class_counts_ : ndarray of shape (n_classes,)
         Training rows per class (after the meta set is held out).
     covariances_ : ndarray of shape (n_classes, d, d) or (n_classes, d)
@@ -132,14 +223,12 @@ class IADAClassifier(SkaugClassifier):
         The trained perturbation network (``perturbation="meta"`` only).
     meta_loss_curve_ : list of float
         Mean meta loss per epoch after the warm-up (``perturbation="meta"`` only).
-    loss_curve_ : list of float
-    n_iter_ : int
-    net_ : skorch.NeuralNetClassifier
 
     References
     ----------
-    .. [1] Zhou, Hu, Wu, Yang, Shen, Wang. "Boosting Model Resilience via
-       Implicit Adversarial Data Augmentation", IJCAI 2024, arXiv:2404.16307.
+    .. [1] Xiaoling Zhou, Wei Ye, Zhemg Lee, Rui Xie, Shikun Zhang. "Boosting
+       Model Resilience via Implicit Adversarial Data Augmentation", IJCAI
+       2024, arXiv:2404.16307.
     .. [2] Wang, Huang, Song, Pan, Xia, Wu. "Regularizing Deep Networks with
        Semantic Data Augmentation" (ISDA), TPAMI 2021.
 
@@ -157,20 +246,16 @@ class IADAClassifier(SkaugClassifier):
     """
 
     _parameter_constraints: dict = {
-        **SkaugClassifier._parameter_constraints,
+        **FeatureHeadClassifier._parameter_constraints,
         "perturbation": [StrOptions({"meta", "class", "constant"})],
         "epsilon": [Interval(Real, None, None, closed="neither")],
         "lambda0": [Interval(Real, 0, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "beta": [Interval(Real, 0, None, closed="left")],
-        "head": [StrOptions({"linear", "mlp"})],
-        "hidden_layer_sizes": [tuple, list],
         "covariance": [StrOptions({"full", "diag"})],
         "meta_per_class": [Interval(Integral, 1, None, closed="left")],
         "meta_lr": [Interval(Real, 0, None, closed="neither")],
         "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
-        "class_weight": [dict, StrOptions({"balanced"}), None],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -183,11 +268,12 @@ class IADAClassifier(SkaugClassifier):
         beta=1.0,
         head="linear",
         hidden_layer_sizes=(256,),
+        dropout=0.0,
+        batch_norm=False,
         covariance="full",
         meta_per_class=10,
         meta_lr=1e-3,
         warmup_epochs=5,
-        class_weight=None,
         lr=1e-2,
         weight_decay=0.0,
         batch_size=128,
@@ -196,6 +282,9 @@ class IADAClassifier(SkaugClassifier):
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        class_weight=None,
+        warm_start=False,
+        callbacks=None,
         random_state=None,
         device="auto",
         verbose=0,
@@ -207,11 +296,12 @@ class IADAClassifier(SkaugClassifier):
         self.beta = beta
         self.head = head
         self.hidden_layer_sizes = hidden_layer_sizes
+        self.dropout = dropout
+        self.batch_norm = batch_norm
         self.covariance = covariance
         self.meta_per_class = meta_per_class
         self.meta_lr = meta_lr
         self.warmup_epochs = warmup_epochs
-        self.class_weight = class_weight
         self.lr = lr
         self.weight_decay = weight_decay
         self.batch_size = batch_size
@@ -220,26 +310,20 @@ class IADAClassifier(SkaugClassifier):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.callbacks = callbacks
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
 
     # -- shell hooks ------------------------------------------------------------
-    def _hidden_sizes(self):
-        return tuple(self.hidden_layer_sizes) if self.head == "mlp" else ()
-
-    def _build_module(self, n_features, n_classes):
-        width = (self._hidden_sizes() or (n_features,))[-1]
-        if self.covariance == "full" and 4 * n_classes * width**2 > _FULL_COVARIANCE_LIMIT:
-            raise ValueError(
-                f"covariance='full' needs {n_classes} × {width} × {width} floats "
-                f"({4 * n_classes * width**2 / 2**30:.1f} GiB) for {n_classes} classes of "
-                f"{width}-d features. Use covariance='diag'."
+    def _check_partial_fit(self):
+        if self.perturbation == "meta":
+            raise AttributeError(
+                "partial_fit cannot train Meta-IADA: its meta set is held out from all the "
+                "training data at once. Use fit, or perturbation='class' or 'constant'."
             )
-        return IADAModule(n_features, n_classes, self._hidden_sizes(), self.covariance == "diag")
-
-    def _optimizer(self):
-        return torch.optim.Adam, {"weight_decay": self.weight_decay}
 
     def _split_meta(self, y, seed):
         """Indices of a class-balanced meta set: min(meta_per_class, n_c // 2) rows per class."""
@@ -257,104 +341,28 @@ class IADAClassifier(SkaugClassifier):
             )
         return np.sort(np.asarray(meta))
 
-    def _prepare_training(self, X, y, sample_weight, seed, device):
+    def _make_step(self, X, y, sample_weight, seed, device):
         n_classes = len(self.classes_)
-        if self.perturbation == "meta":
-            meta = self._split_meta(y, seed)
-            keep = np.setdiff1d(np.arange(len(y)), meta)
-            self._meta = (
-                torch.as_tensor(X[meta], device=device),
-                torch.as_tensor(y[meta], device=device),
+        width = (tuple(self.hidden_layer_sizes) if self.head == "mlp" else ()) or (X.shape[1],)
+        width = width[-1]
+        if self.covariance == "full" and 4 * n_classes * width**2 > _FULL_COVARIANCE_LIMIT:
+            raise ValueError(
+                f"covariance='full' needs {n_classes} × {width} × {width} floats "
+                f"({4 * n_classes * width**2 / 2**30:.1f} GiB) for {n_classes} classes of "
+                f"{width}-d features. Use covariance='diag'."
             )
+        meta = None
+        if self.perturbation == "meta":
+            rows = self._split_meta(y, seed)
+            keep = np.setdiff1d(np.arange(len(y)), rows)
+            meta = HeldOut(as_tensor(X[rows], device), as_tensor(y[rows], device))
             X, y = X[keep], y[keep]
             sample_weight = None if sample_weight is None else sample_weight[keep]
-            self.perturbation_net_ = PerturbationNet(max_strength=self.epsilon).to(device)
-            self._perturbation_optimizer = torch.optim.Adam(
-                self.perturbation_net_.parameters(), lr=self.meta_lr
-            )
-            self._meta_losses = []
-        counts = np.bincount(y, minlength=n_classes)
-        self.class_counts_ = counts
-        self._class_counts = torch.as_tensor(counts, device=device)
-        if self.perturbation == "class":
-            self._class_epsilon = class_strengths(self._class_counts, self.epsilon)
-            self.class_epsilon_ = self._class_epsilon.cpu().numpy()
-        self._warmup_fraction = min(self.warmup_epochs / self.max_epochs, 1.0)
-        self._steps_per_epoch = -(-len(y) // self.batch_size)
-        return X, y, sample_weight
-
-    def _finish_training(self):
-        if self.perturbation == "meta" and hasattr(self, "_meta_losses"):
-            losses, per_epoch = self._meta_losses, self._steps_per_epoch
-            self.meta_loss_curve_ = [
-                float(np.mean(losses[i : i + per_epoch])) for i in range(0, len(losses), per_epoch)
-            ]
-            self.perturbation_net_ = self.perturbation_net_.cpu().eval()
-        for name in ("_meta", "_meta_losses", "_perturbation_optimizer", "_class_counts",
-                     "_class_epsilon"):
-            self.__dict__.pop(name, None)
-
-    def _meta_batch(self, generator):
-        meta_x, meta_y = self._meta
-        if len(meta_y) <= self.batch_size:
-            return meta_x, meta_y
-        idx = torch.randperm(len(meta_y), generator=generator, device=generator.device)
-        idx = idx[: self.batch_size].to(meta_y.device)
-        return meta_x[idx], meta_y[idx]
-
-    def _training_loss(self, module, X, y, sample_weight, *, generator, progress):
-        h, logits = module(X, return_hidden=True)
-        module.covariance.update(h.detach(), y)
-        with torch.no_grad():
-            ce = F.cross_entropy(logits, y, reduction="none")
-            module.stats.update(ce, probability_margin(logits.softmax(1), y), y)
-        if progress < self._warmup_fraction:
-            return weighted_cross_entropy(logits, y, sample_weight)
-
-        weight = module.head.fc.weight
-        direction = adversarial_direction(logits, y, weight)
-        # ε is measured in units of the spread s (RMS distance of a row from its
-        # class mean); δ ~ N(ε s u, λ Σ) is then the same distribution whatever
-        # the scale of the features.
-        spread = module.covariance.spread()
-        covariance = module.covariance.covariance
-        lam = self.lambda0 * progress
-
-        def loss_terms(z, w, epsilon):
-            return iada_loss(
-                z, y, w, direction, epsilon * spread, covariance, lam, self.alpha, self.beta
-            )
-
-        if self.perturbation == "constant":
-            epsilon = torch.full_like(ce, self.epsilon)
-        elif self.perturbation == "class":
-            epsilon = self._class_epsilon[y]
-        else:
-            characteristics = training_characteristics(
-                h, logits, y, weight, self._class_counts, module.stats, progress
-            )
-            meta_x, meta_y = self._meta_batch(generator)
-            self._meta_losses.append(
-                meta_step(
-                    module.head,
-                    self.perturbation_net_,
-                    self._perturbation_optimizer,
-                    X,
-                    y,
-                    characteristics,
-                    meta_x,
-                    meta_y,
-                    lr=self.lr,
-                    weight_name="fc.weight",
-                    loss_terms=loss_terms,
-                    sample_weight=sample_weight,
-                ).item()
-            )
-            with torch.no_grad():
-                epsilon = self.perturbation_net_(characteristics)
-        return weighted_mean(loss_terms(logits, weight, epsilon), sample_weight)
-
-    @property
-    def covariances_(self):
-        """Class covariances of ``h`` estimated during training."""
-        return self.net_.module_.covariance.covariance.detach().cpu().numpy().copy()
+        step = IADAStep(
+            n_classes=n_classes, n_hidden=width, perturbation=self.perturbation,
+            epsilon=self.epsilon, lambda0=self.lambda0, alpha=self.alpha, beta=self.beta,
+            diagonal=self.covariance == "diag",
+            warmup_fraction=min(self.warmup_epochs / self.max_epochs, 1.0), meta=meta,
+            meta_lr=self.meta_lr, lr=self.lr, meta_batch_size=self.batch_size, device=device,
+        )
+        return step, X, y, sample_weight

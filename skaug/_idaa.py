@@ -7,10 +7,43 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval
 
 from ._base import FeatureHeadClassifier
+from ._docstring import substitute
+from ._net import as_tensor
+from ._step import Step
 from .augmenters import IDAA
 from .methods.common import weighted_cross_entropy
 
 
+class IDAAStep(Step):
+    """One IDAA step: ``CE(x, y) + augmented_weight · CE(x', y)``, ``x'`` from the fitted augmenter.
+
+    ``augmenter=None`` (no VAE: ``epsilon=0``) uses ``x' = x``;
+    ``augmented_weight=0`` is the plain cross-entropy head. The augmenter
+    attacks the head in eval mode (it switches the head itself).
+    """
+
+    def __init__(self, *, augmenter, n_classes, augmented_weight=1.0):
+        super().__init__()
+        self.augmenter, self.n_classes = augmenter, n_classes
+        self.augmented_weight = augmented_weight
+
+    def loss(self, module, X, y, sample_weight, *, generator, progress):
+        if self.augmented_weight == 0:
+            return weighted_cross_entropy(module(X), y, sample_weight)
+        X_aug = X
+        if self.augmenter is not None:
+            Y = F.one_hot(y, self.n_classes).to(X.dtype)
+            X_aug, _ = self.augmenter(X, Y, generator, model=module)
+        logits = module(torch.cat([X, X_aug]))
+        clean = weighted_cross_entropy(logits[: len(X)], y, sample_weight)
+        augmented = weighted_cross_entropy(logits[len(X) :], y, sample_weight)
+        return clean + self.augmented_weight * augmented
+
+    def fitted_attributes(self):
+        return {"augmenter_": self.augmenter}
+
+
+@substitute
 class IDAAClassifier(FeatureHeadClassifier):
     """Classifier trained with identity-disentangled adversarial augmentation (IDAA).
 
@@ -21,11 +54,11 @@ class IDAAClassifier(FeatureHeadClassifier):
     reconstruct (kept intact) and ``δ* = epsilon · sign(∇_δ CE)`` one FGSM
     step on the latent code against the current head. The loss is
 
-        CE(x, y) + alpha · CE(x', y)
+        CE(x, y) + augmented_weight · CE(x', y)
 
-    (both weighted by ``sample_weight``). ``epsilon=0, alpha=0`` is the plain
-    head without augmentation; with ``alpha=0`` or ``epsilon=0`` no VAE is
-    fitted. The seed paper (Yang et al., ICML 2022) attacks a contrastive
+    (both weighted by ``sample_weight``). ``augmented_weight=0`` is the plain
+    head without augmentation; with ``augmented_weight=0`` or ``epsilon=0``
+    no VAE is fitted. The seed paper (Yang et al., ICML 2022) attacks a contrastive
     loss on images; skaug attacks the supervised head on fixed features.
 
     Parameters
@@ -37,8 +70,8 @@ class IDAAClassifier(FeatureHeadClassifier):
     epsilon : float, default=0.1
         Latent FGSM step (the VAE's latent prior is N(0, I), and it works on
         standardised rows, so this is scale-free).
-    alpha : float, default=1.0
-        Weight of the augmented rows' loss.
+    augmented_weight : float, default=1.0
+        Weight of the augmented rows' loss (0: no augmentation).
     vae_hidden_layer_sizes : tuple of int, default=(128,)
     vae_epochs : int, default=50
     vae_lr : float, default=1e-3
@@ -51,18 +84,20 @@ class IDAAClassifier(FeatureHeadClassifier):
     weight_decay : float, default=0.0
     batch_size : int, default=128
         Mini-batch size of the head and of the VAE.
-    max_epochs : int, default=100
-    early_stopping, validation_fraction, n_iter_no_change, tol, random_state, device, verbose
-        As in every skaug classifier (see :class:`~skaug.SeAClassifier`).
-        ``random_state`` also seeds the VAE.
+    validation_fraction : float, default=0.1
+        Share of the training data held out when ``early_stopping=True``
+        (its loss is the clean rows' cross-entropy; the VAE is not fitted on
+        it).
+    {shared_parameters}
+
+    ``random_state`` also seeds the VAE.
 
     Attributes
     ----------
-    classes_, n_features_in_, loss_curve_, n_iter_, net_
-        As in every skaug classifier.
+    {shared_attributes}
     augmenter_ : IDAA or None
         The fitted augmenter (its ``vae_`` and ``reconstruction_curve_``);
-        None when ``alpha=0`` or ``epsilon=0``.
+        None when ``augmented_weight=0`` or ``epsilon=0``.
 
     See Also
     --------
@@ -70,8 +105,9 @@ class IDAAClassifier(FeatureHeadClassifier):
 
     References
     ----------
-    .. [1] Yang, Zhou, Tian, Tao. "Identity-Disentangled Adversarial
-       Augmentation for Self-Supervised Learning", ICML 2022.
+    .. [1] Kaiwen Yang, Tianyi Zhou, Xinmei Tian, Dacheng Tao. "Identity-
+       Disentangled Adversarial Augmentation for Self-supervised Learning",
+       ICML 2022.
 
     Examples
     --------
@@ -93,7 +129,7 @@ class IDAAClassifier(FeatureHeadClassifier):
         "latent_dim": [Interval(Integral, 1, None, closed="left")],
         "beta": [Interval(Real, 0, None, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="left")],
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        "augmented_weight": [Interval(Real, 0, None, closed="left")],
         "vae_hidden_layer_sizes": [tuple, list],
         "vae_epochs": [Interval(Integral, 1, None, closed="left")],
         "vae_lr": [Interval(Real, 0, None, closed="neither")],
@@ -105,7 +141,7 @@ class IDAAClassifier(FeatureHeadClassifier):
         latent_dim=16,
         beta=1.0,
         epsilon=0.1,
-        alpha=1.0,
+        augmented_weight=1.0,
         vae_hidden_layer_sizes=(128,),
         vae_epochs=50,
         vae_lr=1e-3,
@@ -121,6 +157,9 @@ class IDAAClassifier(FeatureHeadClassifier):
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        class_weight=None,
+        warm_start=False,
+        callbacks=None,
         random_state=None,
         device="auto",
         verbose=0,
@@ -128,7 +167,7 @@ class IDAAClassifier(FeatureHeadClassifier):
         self.latent_dim = latent_dim
         self.beta = beta
         self.epsilon = epsilon
-        self.alpha = alpha
+        self.augmented_weight = augmented_weight
         self.vae_hidden_layer_sizes = vae_hidden_layer_sizes
         self.vae_epochs = vae_epochs
         self.vae_lr = vae_lr
@@ -144,29 +183,27 @@ class IDAAClassifier(FeatureHeadClassifier):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.callbacks = callbacks
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
 
-    def _prepare_training(self, X, y, sample_weight, seed, device):
-        self.augmenter_ = None
-        if self.alpha > 0 and self.epsilon > 0:
+    def _needs_vae(self):
+        return self.augmented_weight > 0 and self.epsilon > 0
+
+    def _make_step(self, X, y, sample_weight, seed, device):
+        # with partial_fit, the first call's chunk fits the VAE; later calls reuse it
+        augmenter = None
+        if self._needs_vae():
             # The VAE has its own seeded RNG: the head starts from the same
-            # weights whatever epsilon and alpha are.
-            self.augmenter_ = IDAA(
+            # weights whatever epsilon and augmented_weight are.
+            augmenter = IDAA(
                 self.latent_dim, self.beta, self.epsilon,
                 hidden_layer_sizes=self.vae_hidden_layer_sizes, vae_epochs=self.vae_epochs,
                 vae_lr=self.vae_lr, vae_batch_size=self.batch_size, random_state=seed,
-            ).fit(torch.as_tensor(X, device=device))
-        return X, y, sample_weight
-
-    def _training_loss(self, module, X, y, sample_weight, *, generator, progress):
-        if self.alpha == 0:
-            return weighted_cross_entropy(module(X), y, sample_weight)
-        X_aug = X
-        if self.augmenter_ is not None:
-            Y = F.one_hot(y, len(self.classes_)).to(X.dtype)
-            X_aug, _ = self.augmenter_(X, Y, generator, model=module)
-        logits = module(torch.cat([X, X_aug]))
-        clean = weighted_cross_entropy(logits[: len(X)], y, sample_weight)
-        return clean + self.alpha * weighted_cross_entropy(logits[len(X) :], y, sample_weight)
+            ).fit(as_tensor(X, device))
+        step = IDAAStep(augmenter=augmenter, n_classes=len(self.classes_),
+                        augmented_weight=self.augmented_weight)
+        return step, X, y, sample_weight

@@ -1,17 +1,33 @@
 """The skorch net inside every skaug classifier.
 
 One override point: :meth:`SkaugNet.train_step_single` calls the method's
-training loss (a callable set by the estimator shell) instead of skorch's
-``infer`` + ``criterion``. Everything else — epochs, callbacks, history,
-optimiser, device handling, pickling — is skorch's.
+:class:`~skaug._step.Step` (``net.step.loss``) instead of skorch's ``infer`` +
+``criterion``. Everything else — epochs, callbacks, history, optimiser,
+device handling, pickling — is skorch's.
 """
+
+import re
+import warnings
 
 import numpy as np
 import torch
 from skorch import NeuralNetClassifier
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EarlyStopping, PrintLog
 
 from .exceptions import DivergenceError
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def as_tensor(a, device="cpu"):
+    """``torch.as_tensor`` of an array, also for read-only ones (memmaps, pandas 3 frames).
+
+    skaug never writes into its input tensors, so torch's warning that a
+    read-only array is shared is beside the point; the data is not copied.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The given NumPy array is not writable", UserWarning)
+        return torch.as_tensor(np.asarray(a), device=device)
 
 
 class TensorBatchLoader:
@@ -38,12 +54,12 @@ class TensorBatchLoader:
         if cache is not None and cache[0] == str(self.device):
             return cache[1], cache[2]
 
-        def to_tensor(a):
-            return torch.as_tensor(np.asarray(a), device=self.device)
-
         X, y = self.dataset.X, self.dataset.y
-        X = {k: to_tensor(v) for k, v in X.items()} if isinstance(X, dict) else to_tensor(X)
-        y = None if y is None else to_tensor(y)
+        if isinstance(X, dict):
+            X = {k: as_tensor(v, self.device) for k, v in X.items()}
+        else:
+            X = as_tensor(X, self.device)
+        y = None if y is None else as_tensor(y, self.device)
         self.dataset._skaug_tensors = (str(self.device), X, y)
         return X, y
 
@@ -108,13 +124,40 @@ class StopOnDivergence(Callback):
             )
 
 
-class ModuleEpochEnd(Callback):
-    """Call ``net.module_.end_epoch()`` after each epoch, for modules that keep per-epoch state."""
+class StopTraining(Exception):
+    """Raised by :class:`StopEarly` to end the epoch loop (caught by :class:`SkaugNet`)."""
+
+
+class StopEarly(EarlyStopping):
+    """skorch's ``EarlyStopping``, stopping with :class:`StopTraining`.
+
+    skorch's own callback raises ``KeyboardInterrupt`` to stop, which makes a
+    real Ctrl-C indistinguishable from early stopping; skaug lets Ctrl-C
+    reach the caller.
+    """
 
     def on_epoch_end(self, net, **kwargs):
-        end_epoch = getattr(net.module_, "end_epoch", None)
-        if end_epoch is not None:
-            end_epoch()
+        try:
+            super().on_epoch_end(net, **kwargs)
+        except KeyboardInterrupt:
+            if self.misses_ != self.patience:  # pragma: no cover - a real Ctrl-C
+                raise
+            raise StopTraining from None
+
+
+class StepEpochEnd(Callback):
+    """Call ``net.step.end_epoch(module)`` after each epoch (per-epoch state of a method)."""
+
+    def on_epoch_end(self, net, **kwargs):
+        net.step.end_epoch(net.module_)
+
+
+class PlainPrintLog(PrintLog):
+    """skorch's per-epoch loss table without ANSI colour codes (they garble log files)."""
+
+    def format_row(self, row, key, color):
+        value = super().format_row(row, key, color)
+        return _ANSI.sub("", value) if isinstance(value, str) else value
 
 
 class EpochProgressBar(Callback):
@@ -136,41 +179,44 @@ class EpochProgressBar(Callback):
 
 
 class SkaugNet(NeuralNetClassifier):
-    """``NeuralNetClassifier`` whose training step calls a method's loss.
+    """``NeuralNetClassifier`` whose training step calls a method's :class:`~skaug._step.Step`.
 
     Parameters (besides skorch's)
     ------------------------------
-    training_loss : callable
-        ``training_loss(module, X, y, sample_weight, *, generator, progress)``
-        returns the scalar loss of one training step; ``progress`` is the
-        fraction of training done (0 at the start, 1 at the end).
-    validation_loss : callable
-        ``validation_loss(module, X, y, sample_weight)``, the loss monitored on
-        the validation split (early stopping).
+    step : skaug._step.Step
+        The method's per-fit state and losses: ``step.loss(module, X, y, w, *,
+        generator, progress)`` for a training batch, ``step.validation_loss(
+        module, X, y, w)`` on the early-stopping split; ``progress`` is
+        ``step.progress`` (0 at the start of training, 1 at the end).
     generator : torch.Generator
         The seeded source of the method's randomness.
-    total_steps : int
-        Number of optimisation steps in the whole fit (for ``progress``).
     estimator_name : str
         Used in messages.
     """
 
-    def __init__(
-        self,
-        *args,
-        training_loss=None,
-        validation_loss=None,
-        generator=None,
-        total_steps=1,
-        estimator_name="skaug",
-        **kwargs,
-    ):
+    def __init__(self, *args, step=None, generator=None, estimator_name="skaug", **kwargs):
         super().__init__(*args, **kwargs)
-        self.training_loss = training_loss
-        self.validation_loss = validation_loss
+        self.step = step
         self.generator = generator
-        self.total_steps = total_steps
         self.estimator_name = estimator_name
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        """skorch's ``partial_fit``, except that ``KeyboardInterrupt`` reaches the caller.
+
+        skorch ends training quietly on Ctrl-C and returns a part-trained
+        net; a scikit-learn estimator must not look fitted after an
+        interrupted fit. Early stopping ends the loop with
+        :class:`StopTraining` instead.
+        """
+        if not self.initialized_:
+            self.initialize()
+        self.notify("on_train_begin", X=X, y=y)
+        try:
+            self.fit_loop(X, y, **fit_params)
+        except StopTraining:
+            pass
+        self.notify("on_train_end", X=X, y=y)
+        return self
 
     def _unpack(self, batch):
         Xi, yi = batch
@@ -178,24 +224,18 @@ class SkaugNet(NeuralNetClassifier):
             return Xi["X"], yi, Xi.get("sample_weight")
         return Xi, yi, None
 
-    def on_train_begin(self, net, X=None, y=None, **kwargs):
-        super().on_train_begin(net, X=X, y=y, **kwargs)
-        self.steps_done_ = 0
-
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
         X, y, w = self._unpack(batch)
-        progress = min(self.steps_done_ / max(self.total_steps, 1), 1.0)
-        loss = self.training_loss(
-            self.module_, X, y, w, generator=self.generator, progress=progress
-        )
+        step = self.step
+        loss = step.loss(self.module_, X, y, w, generator=self.generator, progress=step.progress)
         loss.backward()
-        self.steps_done_ += 1
+        step.steps_done += 1
         return {"loss": loss, "y_pred": None}
 
     def validation_step(self, batch, **fit_params):
         self._set_training(False)
         X, y, w = self._unpack(batch)
         with torch.no_grad():
-            loss = self.validation_loss(self.module_, X, y, w)
+            loss = self.step.validation_loss(self.module_, X, y, w)
         return {"loss": loss, "y_pred": None}

@@ -1,14 +1,20 @@
 """SAflexClassifier: learned weights and soft labels for any upstream augmenter."""
 
 import copy
+import sys
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval
 
 from ._base import FeatureHeadClassifier, _validate_features
+from ._docstring import substitute
+from ._net import as_tensor
+from ._step import HeldOut, Step
 from .augmenters import CutMix, apply_augmenter
 from .methods.common import weighted_cross_entropy
 from .methods.saflex import (
@@ -21,6 +27,86 @@ from .methods.saflex import (
 )
 
 
+class SAflexStep(Step):
+    """One SAflex step: upstream augmentation, learned labels and weights, combined loss.
+
+    ``loss = mean CE(clean batch) + Σ_i w_i softCE(x_i^aug, y_i)`` with
+    ``(y, w) = saflex_targets(Π̂, y^aug, beta, temperature)`` and ``Π̂`` from
+    one forward-mode product along the validation gradient ``g_val`` of a
+    :class:`~skaug._step.HeldOut` batch, recomputed every
+    ``validation_interval`` steps. ``validation=None`` (``refine=False``)
+    trains on the upstream rows with uniform weights, as they come.
+    """
+
+    def __init__(self, *, augmenter, n_classes, validation=None, beta=3.0, temperature=0.0,
+                 validation_interval=5, validation_batch_size=128):
+        super().__init__()
+        self.augmenter, self.n_classes, self.validation = augmenter, n_classes, validation
+        self.beta, self.temperature = beta, temperature
+        self.validation_interval = validation_interval
+        self.validation_batch_size = validation_batch_size
+        self.calls, self.g_val, self.kept = 0, None, []
+
+    def targets(self, module, X_aug, Y_aug, generator):
+        """SAflex's labels and normalised 0/1 weights of the augmented rows (module in eval mode)."""
+        training = module.training
+        module.eval()  # a deterministic linearisation: no dropout, running BN stats
+        try:
+            if self.calls % self.validation_interval == 0:
+                batch = self.validation.batch(self.validation_batch_size, generator)
+                self.g_val = validation_gradient(module, *batch)
+            self.calls += 1
+            params = dict(module.named_parameters())
+            with torch.no_grad():
+                logits_aug, J = logits_and_jvp(module, params, X_aug, self.g_val)
+                pi_hat = rescale_rows(saflex_pi(logits_aug, J))
+                return saflex_targets(pi_hat, Y_aug, self.beta, self.temperature, generator)
+        finally:
+            module.train(training)
+
+    def loss(self, module, X, y, sample_weight, *, generator, progress):
+        X_aug, Y_aug = apply_augmenter(
+            self.augmenter, X, F.one_hot(y, self.n_classes).to(X.dtype), generator, model=module
+        )
+        if len(X_aug) == 0:  # an augmenter may return no rows: the clean loss alone
+            return weighted_cross_entropy(module(X), y, sample_weight)
+        if self.validation is not None:
+            targets, weights = self.targets(module, X_aug, Y_aug, generator)
+            self.kept.append(float((weights > 0).float().mean()))
+        else:
+            targets = Y_aug
+            weights = torch.full((len(Y_aug),), 1.0 / len(Y_aug), device=X.device, dtype=X.dtype)
+        if sample_weight is not None and len(Y_aug) == len(X):
+            # Row i of the augmented batch was made from row i: it carries its weight.
+            weights = weights * sample_weight
+            weights = weights / weights.sum().clamp_min(1e-12)
+        logits = module(torch.cat([X, X_aug]))
+        clean = weighted_cross_entropy(logits[: len(X)], y, sample_weight)
+        augmented = (weights * soft_cross_entropy(logits[len(X) :], targets)).sum()
+        return clean + augmented
+
+    def fitted_attributes(self):
+        out = {"augmenter_": self.augmenter}
+        if self.kept:
+            out["kept_fraction_"] = float(np.mean(self.kept))
+        return out
+
+
+def _called_by_pipeline():
+    """Whether a scikit-learn Pipeline's ``fit`` is among the callers of the caller."""
+    from sklearn.pipeline import Pipeline
+
+    frame = sys._getframe(2)
+    for _ in range(6):
+        if frame is None:
+            return False
+        if isinstance(frame.f_locals.get("self"), Pipeline):
+            return True
+        frame = frame.f_back
+    return False
+
+
+@substitute
 class SAflexClassifier(FeatureHeadClassifier):
     """Head trained on an upstream augmenter's output, refined by SAflex.
 
@@ -62,7 +148,9 @@ class SAflexClassifier(FeatureHeadClassifier):
     validation_fraction : float, default=0.1
         Stratified share of the training data (at least one row per class)
         held out for the validation gradient and never trained on, unless
-        ``validation_data`` is given to ``fit``.
+        ``fit`` is given ``validation_mask`` or ``validation_data``; with
+        ``early_stopping=True``, the same share is held out once more for
+        early stopping.
     validation_interval : int, default=5
         Steps between recomputations of the validation gradient ``g_val``
         (1: every step, as in the paper). Reusing it for 5 steps brought the
@@ -76,14 +164,12 @@ class SAflexClassifier(FeatureHeadClassifier):
         Adam learning rate.
     weight_decay : float, default=0.0
     batch_size : int, default=128
-    max_epochs : int, default=100
-    early_stopping, n_iter_no_change, tol, random_state, device, verbose
-        As in every skaug classifier.
+        Mini-batch size (also of the validation batches).
+    {shared_parameters}
 
     Attributes
     ----------
-    classes_, n_features_in_, loss_curve_, n_iter_, net_
-        As in every skaug classifier.
+    {shared_attributes}
     kept_fraction_ : float
         Share of augmented rows SAflex kept (weight > 0), over training.
     augmenter_ : callable
@@ -92,8 +178,9 @@ class SAflexClassifier(FeatureHeadClassifier):
 
     References
     ----------
-    .. [1] Ding, Zhang, Wang, et al. "SAflex: Self-Adaptive Augmentation via
-       Feature Label Extrapolation", ICLR 2024.
+    .. [1] Mucong Ding, Bang An, Yuancheng Xu, Anirudh Satheesh, Furong Huang.
+       "SAflex: Self-Adaptive Augmentation via Feature Label Extrapolation",
+       ICLR 2024.
 
     Examples
     --------
@@ -137,6 +224,9 @@ class SAflexClassifier(FeatureHeadClassifier):
         early_stopping=False,
         n_iter_no_change=10,
         tol=1e-4,
+        class_weight=None,
+        warm_start=False,
+        callbacks=None,
         random_state=None,
         device="auto",
         verbose=0,
@@ -158,11 +248,14 @@ class SAflexClassifier(FeatureHeadClassifier):
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.callbacks = callbacks
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
 
-    def fit(self, X, y, sample_weight=None, validation_data=None):
+    def fit(self, X, y, sample_weight=None, validation_data=None, validation_mask=None):
         """Fit the head.
 
         Parameters
@@ -173,91 +266,100 @@ class SAflexClassifier(FeatureHeadClassifier):
             Weights of the rows' loss (ratios only); an augmenter returning one
             row per input row passes each row's weight on to its augmented row.
         validation_data : tuple (X_val, y_val), default=None
-            Data for the validation gradient instead of a share of ``X``.
+            Rows for the validation gradient instead of a share of ``X``, in
+            the classifier's own input space. Refused inside a ``Pipeline``,
+            whose transformers it would skip: use ``validation_mask`` there.
+        validation_mask : array-like of bool, shape (n_samples,), default=None
+            Marks the rows of ``X`` used for the validation gradient (never
+            trained on) instead of a random share. They are rows of ``X``, so
+            in a ``Pipeline`` they go through its transformers like the rest,
+            and cross-validation splits the mask with the rows. With
+            ``enable_metadata_routing``, request it with
+            ``set_fit_request(validation_mask=True)``.
 
         Returns
         -------
         self
         """
-        self._validation_data = validation_data
-        try:
-            return super().fit(X, y, sample_weight=sample_weight)
-        finally:
-            self.__dict__.pop("_validation_data", None)
+        if validation_mask is not None:
+            if validation_data is not None:
+                raise ValueError("Pass validation_data or validation_mask to fit, not both.")
+            mask = np.asarray(validation_mask)
+            if mask.dtype != bool or mask.shape != (len(y),):
+                raise ValueError(
+                    f"validation_mask must be a boolean array with one value per row of X "
+                    f"({len(y)}), got dtype {mask.dtype} and shape {mask.shape}."
+                )
+            if mask.all() or not mask.any():
+                raise ValueError("validation_mask must mark some rows, and not all of them.")
+            validation_data = (_safe_indexing(X, mask), _safe_indexing(y, mask))
+            X, y = _safe_indexing(X, ~mask), _safe_indexing(y, ~mask)
+            if sample_weight is not None:
+                sample_weight = np.asarray(sample_weight)[~mask]
+        elif validation_data is not None and _called_by_pipeline():
+            raise ValueError(
+                "validation_data was passed to SAflexClassifier through a Pipeline, whose "
+                "transformers it would skip (the validation rows would stay unscaled). Put "
+                "the validation rows in X and mark them with validation_mask=... instead."
+            )
+        return self._fit(X, y, sample_weight, validation_data=validation_data)
 
-    def _prepare_training(self, X, y, sample_weight, seed, device):
+    def _check_partial_fit(self):
+        if self.refine:
+            raise AttributeError(
+                "partial_fit cannot train SAflex: its validation set is held out from all "
+                "the training data at once. Use fit, or refine=False (the upstream "
+                "augmentation alone)."
+            )
+
+    def _validation_rows(self, validation_data):
+        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+            raise ValueError(
+                "validation_data must be a pair (X_val, y_val), got "
+                f"{type(validation_data).__name__}."
+            )
+        X_val, y_val = validation_data
+        X_val = self._transform_input(_validate_features(self, X_val, reset=False))
+        y_val = np.asarray(y_val)
+        if y_val.shape != (len(X_val),):
+            raise ValueError(
+                f"validation_data has {len(X_val)} rows in X_val but y_val has shape "
+                f"{y_val.shape}; give one label per row."
+            )
+        unseen = np.setdiff1d(y_val, self.classes_)
+        if len(unseen):
+            raise ValueError(
+                f"validation_data has labels {unseen.tolist()} that are not in the training "
+                f"labels {self.classes_.tolist()}."
+            )
+        return X_val, self._label_encoder.transform(y_val).astype(np.int64)
+
+    def _make_step(self, X, y, sample_weight, seed, device, validation_data=None):
         w_val = None
-        if self._validation_data is not None:
-            X_val, y_val = self._validation_data
-            X_val = self._transform_input(_validate_features(self, X_val, reset=False))
-            y_val = self._label_encoder.transform(np.asarray(y_val)).astype(np.int64)
+        if validation_data is not None:
+            X_val, y_val = self._validation_rows(validation_data)
         elif self.refine:
             # at least one validation row per class, even on small data
             n_val = max(int(np.ceil(self.validation_fraction * len(y))), len(self.classes_))
             X, y, sample_weight, X_val, y_val, w_val = self._hold_out(
                 X, y, sample_weight, seed, n_val, "SAflex",
-                "Pass validation_data=(X_val, y_val) to fit, or more data.",
+                "Pass validation_data=(X_val, y_val) or validation_mask to fit, or more data.",
             )
+        validation = None
         if self.refine:
-            self._val = (
-                torch.as_tensor(X_val, device=device),
-                torch.as_tensor(y_val, device=device),
-                None if w_val is None else torch.as_tensor(w_val, device=device),
-            )
+            validation = HeldOut(as_tensor(X_val, device), as_tensor(y_val, device),
+                                 None if w_val is None else as_tensor(w_val, device))
         augmenter = self.augmenter if self.augmenter is not None else CutMix(p=0.5)
-        if hasattr(augmenter, "fit"):
-            # fitted on this training split; the user's object stays as it was
+        # fitted on this split: the user's object stays as it was
+        if isinstance(augmenter, BaseEstimator):
+            augmenter = clone(augmenter)
+        elif hasattr(augmenter, "fit"):
             augmenter = copy.deepcopy(augmenter)
-            augmenter.fit(torch.as_tensor(X, device=device), torch.as_tensor(y, device=device))
-        self.augmenter_ = augmenter
-        self._kept, self._step = [], 0
-        return X, y, sample_weight
-
-    def _finish_training(self):
-        kept = self.__dict__.pop("_kept", [])
-        if kept:
-            self.kept_fraction_ = float(np.mean(kept))
-        for name in ("_val", "_g_val", "_step"):
-            self.__dict__.pop(name, None)
-
-    def _validation_batch(self, generator):
-        X_val, y_val, w_val = self._val
-        if len(y_val) <= self.batch_size:
-            return X_val, y_val, w_val
-        idx = torch.randint(0, len(y_val), (self.batch_size,), generator=generator,
-                            device=generator.device).to(y_val.device)
-        return X_val[idx], y_val[idx], None if w_val is None else w_val[idx]
-
-    def _training_loss(self, module, X, y, sample_weight, *, generator, progress):
-        n_classes = len(self.classes_)
-        X_aug, Y_aug = apply_augmenter(
-            self.augmenter_, X, F.one_hot(y, n_classes).to(X.dtype), generator, model=module
+        if hasattr(augmenter, "fit"):
+            augmenter.fit(as_tensor(X, device), as_tensor(y, device))
+        step = SAflexStep(
+            augmenter=augmenter, n_classes=len(self.classes_), validation=validation,
+            beta=self.beta, temperature=self.temperature,
+            validation_interval=self.validation_interval, validation_batch_size=self.batch_size,
         )
-        if len(X_aug) == 0:  # an augmenter may return no rows: the clean loss alone
-            return weighted_cross_entropy(module(X), y, sample_weight)
-        if self.refine:
-            module.eval()  # a deterministic linearisation: no dropout, running BN stats
-            if self._step % self.validation_interval == 0:
-                self._g_val = validation_gradient(module, *self._validation_batch(generator))
-            self._step += 1
-            g_val = self._g_val
-            params = dict(module.named_parameters())
-            with torch.no_grad():
-                logits_aug, J = logits_and_jvp(module, params, X_aug, g_val)
-                pi_hat = rescale_rows(saflex_pi(logits_aug, J))
-                targets, weights = saflex_targets(
-                    pi_hat, Y_aug, self.beta, self.temperature, generator
-                )
-            module.train()
-            self._kept.append(float((weights > 0).float().mean()))
-        else:
-            targets = Y_aug
-            weights = torch.full((len(Y_aug),), 1.0 / len(Y_aug), device=X.device, dtype=X.dtype)
-        if sample_weight is not None and len(Y_aug) == len(X):
-            # Row i of the augmented batch was made from row i: it carries its weight.
-            weights = weights * sample_weight
-            weights = weights / weights.sum().clamp_min(1e-12)
-        logits = module(torch.cat([X, X_aug]))
-        clean = weighted_cross_entropy(logits[: len(X)], y, sample_weight)
-        augmented = (weights * soft_cross_entropy(logits[len(X) :], targets)).sum()
-        return clean + augmented
+        return step, X, y, sample_weight

@@ -7,11 +7,41 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import SkaugClassifier
+from ._docstring import substitute
+from ._net import as_tensor
+from ._step import Step
 from .heads import LinearHead
 from .methods.common import unit_normalize, weighted_mean
 from .methods.sea import DIRECTIONS, sea_loss, smoothed_hinge
 
 
+class SeAStep(Step):
+    """One SeA step: augment the batch with the head frozen, smoothed hinge on the augmented rows.
+
+    The validation loss (early stopping) is the same smoothed hinge on the
+    clean held-out rows.
+    """
+
+    def __init__(self, *, eta, alpha, temperature, margin, direction):
+        super().__init__()
+        self.eta, self.alpha, self.direction = eta, alpha, direction
+        self.temperature, self.margin = temperature, margin
+
+    def loss(self, module, X, y, sample_weight, *, generator, progress):
+        return sea_loss(
+            module, X, y, sample_weight, eta=self.eta, alpha=self.alpha,
+            temperature=self.temperature, margin=self.margin, direction=self.direction,
+            generator=generator,
+        )
+
+    def validation_loss(self, module, X, y, sample_weight):
+        return weighted_mean(
+            smoothed_hinge(module(X), y, self.temperature, self.margin), sample_weight
+        )
+
+
+
+@substitute
 class SeAClassifier(SkaugClassifier):
     """Linear classifier trained with Semantic Adversarial Augmentation (SeA).
 
@@ -62,39 +92,16 @@ class SeAClassifier(SkaugClassifier):
         Weight decay τ (Algorithm 1, line 6). Paper grid {0, 1e-6, 1e-5, 1e-4}.
     batch_size : int, default=256
         Mini-batch size; the other rows of a batch span the semantic subspace.
-    max_epochs : int, default=100
-        Number of passes over the training data.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified) and
-        stop when its loss has not improved by ``tol`` for ``n_iter_no_change``
-        epochs; the best epoch's weights are kept.
     validation_fraction : float, default=0.1
-    n_iter_no_change : int, default=10
-    tol : float, default=1e-4
-    random_state : int, RandomState instance or None, default=None
-        Seeds initialisation, shuffling and random directions. The same
-        integer gives the same model.
-    device : {"auto", "cpu", "cuda"} or str, default="auto"
-        Where to train; ``"auto"`` uses CUDA when available.
-    verbose : int, default=0
-        0 silent, 1 a progress bar over epochs, 2 a table of losses per epoch.
+        Share of the training data held out when ``early_stopping=True``;
+        its loss is the smoothed hinge of the clean rows.
+    {shared_parameters}
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-    n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Defined only when ``X`` has string column names.
+    {shared_attributes}
     coef_ : ndarray of shape (n_classes, n_features_in_)
         Weights of the linear head (applied to unit-normalised rows).
-    loss_curve_ : list of float
-        Mean training loss per epoch.
-    validation_loss_curve_ : list of float
-        Validation loss per epoch (only with ``early_stopping=True``).
-    n_iter_ : int
-        Number of epochs run.
-    net_ : skorch.NeuralNetClassifier
-        The fitted skorch net (history, module).
 
     See Also
     --------
@@ -109,7 +116,7 @@ class SeAClassifier(SkaugClassifier):
 
     References
     ----------
-    .. [1] Zhang, Qian, Liu, Zhou, Wang, Hu, Li, Jin. "SeA: Semantic Adversarial
+    .. [1] Qi Qian, Yuanhong Xu, Juhua Hu. "SeA: Semantic Adversarial
        Augmentation for Last Layer Features from Unsupervised Representation
        Learning", ECCV 2024, arXiv:2408.13351.
 
@@ -153,6 +160,9 @@ class SeAClassifier(SkaugClassifier):
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        class_weight=None,
+        warm_start=False,
+        callbacks=None,
         random_state=None,
         device="auto",
         verbose=0,
@@ -171,6 +181,9 @@ class SeAClassifier(SkaugClassifier):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.callbacks = callbacks
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -183,7 +196,7 @@ class SeAClassifier(SkaugClassifier):
 
     def _transform_input(self, X):
         # SeA works on unit-length rows (the paper's Π).
-        return unit_normalize(torch.from_numpy(X)).numpy()
+        return unit_normalize(as_tensor(X)).numpy()
 
     def _check_problem(self, X, y):
         if len(self.classes_) == 2 and self.eta > 0.2 and self.direction in ("sea", "sea_neg"):
@@ -196,27 +209,13 @@ class SeAClassifier(SkaugClassifier):
                 stacklevel=4,
             )
 
-    def _training_loss(self, module, X, y, sample_weight, *, generator, progress):
-        return sea_loss(
-            module,
-            X,
-            y,
-            sample_weight,
-            eta=self.eta,
-            alpha=self.alpha,
-            temperature=self.temperature,
-            margin=self.margin,
-            direction=self.direction,
-            generator=generator,
-        )
+    def _make_step(self, X, y, sample_weight, seed, device):
+        step = SeAStep(eta=self.eta, alpha=self.alpha, temperature=self.temperature,
+                       margin=self.margin, direction=self.direction)
+        return step, X, y, sample_weight
 
-    def _validation_loss(self, module, X, y, sample_weight):
-        return weighted_mean(
-            smoothed_hinge(module(X), y, self.temperature, self.margin), sample_weight
-        )
-
-    def _logits_to_proba(self, logits):
-        return torch.softmax(logits / self.temperature, dim=1)
+    def _proba_logits(self, logits):
+        return logits / self.temperature
 
     @property
     def coef_(self):

@@ -15,37 +15,41 @@ Augmenters that attack the classifier being trained (:class:`IDAA`) set the
 class attribute ``requires_model = True``; they are called as
 ``augmenter(X, Y, generator, model=head)``, with ``head`` mapping rows to
 logits.
+
+skaug's augmenters are scikit-learn estimators: ``get_params``/``set_params``
+and ``clone`` work, so a nested parameter such as
+``saflexclassifier__augmenter__p`` can be grid-searched. Their parameters are
+checked when they are used (each call, and ``fit``), not when they are set.
 """
 
-import inspect
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
 
+from ._base import check_layer_sizes
 from .methods.common import soft_cross_entropy
 from .methods.idaa import FeatureVAE, fit_vae, latent_attack
 
 
-class _Augmenter:
-    """Repr and equality from the constructor's parameters (so clones compare equal)."""
+class Augmenter(BaseEstimator):
+    """Base class of skaug's augmenters: ``augmenter(X, Y, generator) -> (X_aug, Y_aug)``.
 
-    def _params(self):
-        names = list(inspect.signature(type(self).__init__).parameters)[1:]
-        return {name: getattr(self, name) for name in names}
+    Subclasses implement ``_augment`` with the same arguments; ``__call__``
+    checks the parameters first.
+    """
 
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self._params().items())
-        return f"{type(self).__name__}({args})"
+    requires_model = False
 
-    def __eq__(self, other):
-        return type(self) is type(other) and self._params() == other._params()
-
-    def __hash__(self):
-        return hash((type(self).__name__, tuple(self._params().items())))
+    def __call__(self, X, Y, generator):
+        self._validate_params()
+        return self._augment(X, Y, generator)
 
 
-class CutMix(_Augmenter):
+class CutMix(Augmenter):
     """Tabular CutMix: each feature replaced, with probability ``p``, by a random partner row's.
 
     Parameters
@@ -57,13 +61,16 @@ class CutMix(_Augmenter):
         the two labels by the fraction of features replaced.
     """
 
+    _parameter_constraints: dict = {
+        "p": [Interval(Real, 0, 1, closed="both")],
+        "mix_labels": ["boolean"],
+    }
+
     def __init__(self, p=0.5, mix_labels=False):
-        if not 0 <= p <= 1:
-            raise ValueError(f"CutMix p must be in [0, 1], got {p}.")
         self.p = p
         self.mix_labels = mix_labels
 
-    def __call__(self, X, Y, generator):
+    def _augment(self, X, Y, generator):
         b = X.shape[0]
         partner = torch.randint(0, b, (b,), generator=generator, device=generator.device).to(X.device)
         mask = torch.rand(X.shape, generator=generator, device=generator.device).to(X.device) < self.p
@@ -75,15 +82,21 @@ class CutMix(_Augmenter):
 
 
 
-class Mixup(_Augmenter):
-    """Mixup: ``λ x_i + (1 − λ) x_j`` with ``λ ~ Beta(alpha, alpha)`` per row, labels mixed alike."""
+class Mixup(Augmenter):
+    """Mixup: ``λ x_i + (1 − λ) x_j`` with ``λ ~ Beta(alpha, alpha)`` per row, labels mixed alike.
+
+    Parameters
+    ----------
+    alpha : float, default=0.2
+        Both parameters of the Beta distribution of ``λ`` (> 0).
+    """
+
+    _parameter_constraints: dict = {"alpha": [Interval(Real, 0, None, closed="neither")]}
 
     def __init__(self, alpha=0.2):
-        if alpha <= 0:
-            raise ValueError(f"Mixup alpha must be > 0, got {alpha}.")
         self.alpha = alpha
 
-    def __call__(self, X, Y, generator):
+    def _augment(self, X, Y, generator):
         b = X.shape[0]
         partner = torch.randint(0, b, (b,), generator=generator, device=generator.device).to(X.device)
         seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator, device=generator.device))
@@ -93,15 +106,21 @@ class Mixup(_Augmenter):
 
 
 
-class GaussianNoise(_Augmenter):
-    """Additive Gaussian noise ``x + std · N(0, I)``; labels kept."""
+class GaussianNoise(Augmenter):
+    """Additive Gaussian noise ``x + std · N(0, I)``; labels kept.
+
+    Parameters
+    ----------
+    std : float, default=0.1
+        Standard deviation of the noise, in feature units (>= 0).
+    """
+
+    _parameter_constraints: dict = {"std": [Interval(Real, 0, None, closed="left")]}
 
     def __init__(self, std=0.1):
-        if std < 0:
-            raise ValueError(f"GaussianNoise std must be >= 0, got {std}.")
         self.std = std
 
-    def __call__(self, X, Y, generator):
+    def _augment(self, X, Y, generator):
         noise = torch.randn(X.shape, generator=generator, device=generator.device, dtype=X.dtype)
         return X + self.std * noise.to(X.device), Y
 
@@ -117,7 +136,7 @@ def _as_rows(X, who):
     return X
 
 
-class IDAA(_Augmenter):
+class IDAA(Augmenter):
     """Identity-disentangled adversarial augmentation (Yang et al., ICML 2022) on feature rows.
 
     A VAE fitted to the training rows splits each row into its reconstruction
@@ -147,7 +166,7 @@ class IDAA(_Augmenter):
     vae_lr : float, default=1e-3
         Adam learning rate of the VAE.
     vae_batch_size : int, default=128
-    random_state : int or None, default=None
+    random_state : int, RandomState instance or None, default=None
         Seeds the VAE's initialisation, shuffling and sampling. None draws a
         seed from torch's global generator (seeded inside skaug estimators).
 
@@ -173,25 +192,23 @@ class IDAA(_Augmenter):
 
     requires_model = True
 
+    _parameter_constraints: dict = {
+        "latent_dim": [Interval(Integral, 1, None, closed="left")],
+        "beta": [Interval(Real, 0, None, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="left")],
+        "hidden_layer_sizes": [tuple, list],
+        "vae_epochs": [Interval(Integral, 1, None, closed="left")],
+        "vae_lr": [Interval(Real, 0, None, closed="neither")],
+        "vae_batch_size": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
     def __init__(self, latent_dim=16, beta=1.0, epsilon=0.1, *, hidden_layer_sizes=(128,),
                  vae_epochs=50, vae_lr=1e-3, vae_batch_size=128, random_state=None):
-        checks = {
-            "latent_dim": isinstance(latent_dim, Integral) and latent_dim >= 1,
-            "beta": beta >= 0,
-            "epsilon": epsilon >= 0,
-            "vae_epochs": isinstance(vae_epochs, Integral) and vae_epochs >= 1,
-            "vae_lr": vae_lr > 0,
-            "vae_batch_size": isinstance(vae_batch_size, Integral) and vae_batch_size >= 1,
-        }
-        for name, ok in checks.items():
-            if not ok:
-                raise ValueError(f"IDAA {name} must be positive (beta, epsilon: >= 0; "
-                                 f"latent_dim, vae_epochs, vae_batch_size: integers), "
-                                 f"got {name}={locals()[name]!r}.")
         self.latent_dim = latent_dim
         self.beta = beta
         self.epsilon = epsilon
-        self.hidden_layer_sizes = tuple(hidden_layer_sizes)
+        self.hidden_layer_sizes = hidden_layer_sizes
         self.vae_epochs = vae_epochs
         self.vae_lr = vae_lr
         self.vae_batch_size = vae_batch_size
@@ -199,13 +216,15 @@ class IDAA(_Augmenter):
 
     def fit(self, X, y=None):
         """Fit the VAE to rows ``X`` (array or tensor; fitted on the tensor's device)."""
+        self._validate_params()
+        check_layer_sizes(self, "hidden_layer_sizes")
         X = _as_rows(X, "IDAA.fit")
         if len(X) < 2:
             raise ValueError(f"IDAA.fit needs at least 2 rows to fit its VAE, got {len(X)}.")
-        if isinstance(self.random_state, Integral):
-            seed = int(self.random_state)
-        else:
+        if self.random_state is None:
             seed = int(torch.randint(0, 2**31 - 1, (1,)))
+        else:
+            seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         devices = [X.device] if X.device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices, device_type="cuda"):
             torch.manual_seed(seed)
@@ -239,6 +258,7 @@ class IDAA(_Augmenter):
             return self._fitted_vae(X)(X)
 
     def __call__(self, X, Y, generator=None, model=None):
+        self._validate_params()
         if model is None:
             raise ValueError("IDAA attacks a classifier: call it as idaa(X, Y, generator, "
                              "model=head), with head mapping rows to logits.")

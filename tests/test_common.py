@@ -21,15 +21,15 @@ def _vector_backbone():
     return nn.Sequential(nn.LazyLinear(8), nn.ReLU(), nn.Linear(8, 3))
 
 
-# Short training keeps the checks fast; everything else is the default. IADA's
-# Adam steps need the default 100 epochs on the checks' tiny data sets.
+# Every classifier with its defaults (only the seed fixed), then variants.
 ESTIMATORS = [
-    SeAClassifier(max_epochs=20, random_state=0),
+    SeAClassifier(random_state=0),
     IADAClassifier(random_state=0),
+    SAflexClassifier(random_state=0),
+    IDAAClassifier(random_state=0),
     IADAClassifier(perturbation="class", head="mlp", hidden_layer_sizes=(32,), random_state=0),
     IADAClassifier(perturbation="constant", epsilon=0.0, covariance="diag", random_state=0),
-    SAflexClassifier(random_state=0),
-    SAflexClassifier(head="linear", refine=False, lr=1e-2, random_state=0),
+    SAflexClassifier(head="linear", refine=False, lr=5e-2, random_state=0),
     IDAAClassifier(vae_epochs=10, random_state=0),
     SAflexClassifier(augmenter=IDAA(latent_dim=4, vae_epochs=10), random_state=0),
     DeepFeatureExtractor(_vector_backbone(), device="cpu"),
@@ -44,7 +44,15 @@ _SGD_WEIGHTS = (
     "estimators); weights are tested against their definition in test_base.py"
 )
 EXPECTED_FAILED_CHECKS = {
-    "SeAClassifier": {"check_sample_weight_equivalence_on_dense_data": _SGD_WEIGHTS},
+    "SeAClassifier": {
+        "check_sample_weight_equivalence_on_dense_data": _SGD_WEIGHTS,
+        "check_class_weight_classifiers": (
+            "SeA's head has no bias (the paper's Algorithm 1) and sees unit-length rows: "
+            "if a row scores class 0 highest, the opposite row cannot, so it cannot predict "
+            "one class for >87 % of the check's centred data whatever the weights; "
+            "test_glue.py checks that class_weight equals the matching sample_weight"
+        ),
+    },
     "IADAClassifier": {"check_sample_weight_equivalence_on_dense_data": _SGD_WEIGHTS},
     "SAflexClassifier": {"check_sample_weight_equivalence_on_dense_data": _SGD_WEIGHTS},
     "IDAAClassifier": {"check_sample_weight_equivalence_on_dense_data": _SGD_WEIGHTS},

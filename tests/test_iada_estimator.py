@@ -46,7 +46,7 @@ def test_meta_set_is_class_balanced_and_never_trained_on(blobs):
     meta = np.minimum(10, counts // 2)
     np.testing.assert_array_equal(clf.class_counts_, counts - meta)
     # every training row passes through the covariance estimator once per epoch
-    seen = clf.net_.module_.covariance.count.numpy()
+    seen = clf.net_.step.covariance.count.numpy()
     np.testing.assert_array_equal(seen, 4 * (counts - meta))
     assert len(clf.meta_loss_curve_) == 3 and np.all(np.isfinite(clf.meta_loss_curve_))
     assert clf.perturbation_net_ is not None and not hasattr(clf, "_meta")

@@ -17,29 +17,29 @@ def no_rows(X, Y, generator):
     return X[:0], Y[:0]
 
 
-def test_alpha_zero_is_the_plain_head(data):
+def test_augmented_weight_zero_is_the_plain_head(data):
     X, y = data
     plain = SAflexClassifier(augmenter=no_rows, refine=False, **SMALL).fit(X, y)
     for eps in (0.0, 0.5):
-        clf = IDAAClassifier(epsilon=eps, alpha=0.0, **SMALL).fit(X, y)
+        clf = IDAAClassifier(epsilon=eps, augmented_weight=0.0, **SMALL).fit(X, y)
         assert clf.augmenter_ is None  # no VAE is fitted when nothing is augmented
         np.testing.assert_array_equal(clf.predict_proba(X), plain.predict_proba(X))
 
 
 def test_epsilon_zero_trains_on_the_rows_twice(data):
-    # x' = x: the loss is (1 + alpha) CE, which Adam follows almost exactly like CE
+    # x' = x: the loss is (1 + augmented_weight) CE, which Adam follows almost exactly like CE
     # (no dropout: the doubled batch would draw other dropout masks)
     X, y = data
-    plain = IDAAClassifier(epsilon=0.0, alpha=0.0, dropout=0.0, **SMALL).fit(X, y)
-    doubled = IDAAClassifier(epsilon=0.0, alpha=1.0, dropout=0.0, **SMALL).fit(X, y)
+    plain = IDAAClassifier(epsilon=0.0, augmented_weight=0.0, dropout=0.0, **SMALL).fit(X, y)
+    doubled = IDAAClassifier(epsilon=0.0, augmented_weight=1.0, dropout=0.0, **SMALL).fit(X, y)
     assert doubled.augmenter_ is None
     np.testing.assert_allclose(doubled.predict_proba(X), plain.predict_proba(X), atol=2e-3)
 
 
 def test_augmentation_changes_the_model_and_fits_a_vae(data):
     X, y = data
-    plain = IDAAClassifier(epsilon=0.0, alpha=1.0, **SMALL).fit(X, y)
-    clf = IDAAClassifier(epsilon=0.5, alpha=1.0, latent_dim=3, vae_epochs=7, **SMALL).fit(X, y)
+    plain = IDAAClassifier(epsilon=0.0, augmented_weight=1.0, **SMALL).fit(X, y)
+    clf = IDAAClassifier(epsilon=0.5, augmented_weight=1.0, latent_dim=3, vae_epochs=7, **SMALL).fit(X, y)
     assert not np.allclose(clf.predict_proba(X), plain.predict_proba(X), atol=1e-3)
     assert isinstance(clf.augmenter_, IDAA) and clf.augmenter_.vae_.latent_dim == 3
     assert len(clf.augmenter_.reconstruction_curve_) == 7
@@ -80,9 +80,14 @@ def test_idaa_augmenter_errors_say_what_to_do(data):
         IDAA().fit(X[:1])
     with pytest.raises(ValueError, match="2-d array"):
         IDAA().fit(X[:, 0])
-    for params in ({"latent_dim": 0}, {"epsilon": -0.1}, {"beta": -1}, {"vae_lr": 0}):
+    for params in ({"latent_dim": 0}, {"epsilon": -0.1}, {"beta": -1}, {"vae_lr": 0},
+                   {"hidden_layer_sizes": (0,)}):
+        bad = IDAA(**params)  # parameters are checked when used, as in scikit-learn
         with pytest.raises(ValueError, match="IDAA"):
-            IDAA(**params)
+            bad.fit(X)
+        if "hidden_layer_sizes" not in params:  # (the widths are checked by fit)
+            with pytest.raises(ValueError, match="parameter of IDAA"):
+                bad(Xt, Y, None, model=head)
 
 
 def test_idaa_fit_is_reproducible_and_leaves_the_global_rng(data):
@@ -100,7 +105,7 @@ def test_idaa_parameters_are_validated(data):
     X, y = data
     from sklearn.utils._param_validation import InvalidParameterError
 
-    for params in ({"latent_dim": 0}, {"epsilon": -1.0}, {"alpha": -1.0}, {"vae_epochs": 0}):
+    for params in ({"latent_dim": 0}, {"epsilon": -1.0}, {"augmented_weight": -1.0}, {"vae_epochs": 0}):
         with pytest.raises(InvalidParameterError):
             IDAAClassifier(**params).fit(X, y)
 

@@ -89,15 +89,16 @@ def iada_loss(logits, y, weight, direction, epsilon, covariance, lam, alpha=1.0,
 
 
 def class_strengths(class_counts, epsilon):
-    """Class-wise strengths ``ε_c = ε · log(n_max/n_c) / log(n_max/n_min)``.
+    """Class-wise strengths ``ε_c = ε · log(n_max/n_c) / max(log(n_max/n_min), log 10)``.
 
-    Tail classes get up to ``ε`` (harder), the largest class 0. A balanced
-    training set (``n_max = n_min``) gives 0 for every class.
+    Tail classes get up to ``ε`` (harder), the largest class 0. The floor
+    ``log 10`` of the normaliser (``../METHODS.md`` §2) keeps a near-balanced
+    set, whose counts differ by a handful of rows, from giving its smallest
+    class the full ``ε``: only an imbalance of 10 or more reaches it. A
+    balanced set gives 0 for every class.
     """
     counts = class_counts.to(torch.float64).clamp_min(1)
-    spread = math.log(counts.max().item() / counts.min().item())
-    if spread == 0:
-        return torch.zeros_like(counts, dtype=torch.float32)
+    spread = max(math.log(counts.max().item() / counts.min().item()), math.log(10))
     return (epsilon * torch.log(counts.max() / counts) / spread).to(torch.float32)
 
 

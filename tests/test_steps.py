@@ -1,0 +1,423 @@
+"""Unit tests of each method's Step on small tensors: the glue between the maths and the net.
+
+Every test here runs without the shared data. Each pins one thing the
+estimators' losses must really use (SAflex's learned labels and weights,
+IADA's ε sign and λ ramp, IDAA's clean term and eval-mode attack, SeA's
+``sea_neg`` formula and validation loss, ...), against an independent
+computation rather than the code path under test.
+"""
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from skaug import IDAA
+from skaug._iada import IADAStep
+from skaug._idaa import IDAAStep
+from skaug._saflex import SAflexStep
+from skaug._sea import SeAStep
+from skaug._step import HeldOut, Step
+from skaug.heads import FeatureHead
+from skaug.methods.common import soft_cross_entropy, unit_normalize
+from skaug.methods.iada import ClassCovariance, EpochClassStats, training_characteristics
+from skaug.methods.saflex import (
+    logits_and_jvp,
+    rescale_rows,
+    saflex_pi,
+    saflex_targets,
+    validation_gradient,
+)
+from skaug.methods.sea import sea_augment, smoothed_hinge
+
+
+def _problem(n=24, d=5, c=3, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, d, generator=g, dtype=torch.float64)
+    y = torch.arange(n) % c
+    X = X + 1.5 * F.one_hot(y, d).to(X.dtype)  # some class structure
+    return X, y
+
+
+def _head(d, c, hidden=(), seed=0, dropout=0.0):
+    torch.manual_seed(seed)
+    return FeatureHead(d, c, hidden, dropout=dropout).double()
+
+
+# ----------------------------------------------------------------------- base
+
+
+def test_progress_runs_from_zero_to_one_and_stays_there():
+    step = Step()
+    step.total_steps = 4
+    seen = []
+    for _ in range(6):
+        seen.append(step.progress)
+        step.steps_done += 1
+    assert seen == [0.0, 0.25, 0.5, 0.75, 1.0, 1.0]
+
+
+def test_held_out_batches_are_distinct_rows_or_all_rows():
+    X = torch.arange(20.0)[:, None]
+    y = torch.arange(20)
+    held = HeldOut(X, y, torch.ones(20))
+    g = torch.Generator().manual_seed(0)
+    xb, yb, wb = held.batch(8, g)
+    assert len(set(yb.tolist())) == 8 and torch.equal(xb[:, 0].long(), yb) and len(wb) == 8
+    xa, ya, _ = held.batch(50, g)
+    assert torch.equal(ya, y)  # at most `size` rows: all of them, in order
+    # seeded: the same generator state gives the same batch
+    assert torch.equal(held.batch(8, torch.Generator().manual_seed(3))[1],
+                       held.batch(8, torch.Generator().manual_seed(3))[1])
+
+
+# ----------------------------------------------------------------------- SeA
+
+
+def test_sea_step_loss_is_the_smoothed_hinge_of_the_augmented_batch():
+    X, y = _problem()
+    X = unit_normalize(X)
+    head = torch.nn.Linear(5, 3, bias=False).double()
+    step = SeAStep(eta=0.4, alpha=0.05, temperature=0.3, margin=0.5, direction="sea")
+    w = torch.linspace(0.5, 1.5, len(y), dtype=X.dtype)
+    got = step.loss(head, X, y, w, generator=None, progress=0.3)
+    x_aug = sea_augment(X, y, head.weight, eta=0.4, alpha=0.05, temperature=0.3, margin=0.5)
+    expected = (smoothed_hinge(head(x_aug), y, 0.3, 0.5) * w).sum() / len(y)
+    torch.testing.assert_close(got, expected)
+    assert not torch.allclose(x_aug, X)  # the augmentation did something
+    # the head receives the gradient of that loss
+    got.backward()
+    assert head.weight.grad is not None and head.weight.grad.abs().sum() > 0
+
+
+def test_sea_validation_loss_is_the_smoothed_hinge_not_cross_entropy():
+    X, y = _problem()
+    X = unit_normalize(X)
+    head = torch.nn.Linear(5, 3, bias=False).double()
+    step = SeAStep(eta=0.2, alpha=0.01, temperature=0.1, margin=1.0, direction="sea")
+    z = head(X)
+    # λ · CE((z + δ[c≠y]) / λ, y), written out
+    shifted = z + 1.0 - F.one_hot(y, 3).to(z.dtype) * 1.0
+    expected = 0.1 * F.cross_entropy(shifted / 0.1, y)
+    torch.testing.assert_close(step.validation_loss(head, X, y, None), expected)
+    assert not torch.isclose(expected, F.cross_entropy(z, y))
+
+
+def test_sea_neg_direction_is_the_projection_of_sum_p_w_with_temperature_and_margin():
+    X, y = _problem(n=10, d=4)
+    X = unit_normalize(X)
+    torch.manual_seed(1)
+    W = torch.randn(3, 4, dtype=X.dtype)
+    lam, delta, alpha, eta = 0.3, 0.7, 0.05, 0.4
+    got = sea_augment(X, y, W, eta=eta, alpha=alpha, temperature=lam, margin=delta,
+                      direction="sea_neg")
+    Xn, Wn, yn = X.numpy(), W.numpy(), y.numpy()
+    expected = np.empty_like(Xn)
+    for i in range(len(Xn)):
+        z = Wn @ Xn[i] + delta * (np.arange(3) != yn[i])
+        p = np.exp(z / lam - (z / lam).max())
+        p /= p.sum()
+        g = p @ Wn  # Σ_c p_c w_c — no −w_y term
+        g /= np.linalg.norm(g)
+        others = [j for j in range(len(Xn)) if j != i]
+        s = np.array([Xn[j] @ g for j in others]) / alpha
+        q = np.exp(s - s.max())
+        q /= q.sum()
+        g_hat = sum(q_j * Xn[j] for q_j, j in zip(q, others))
+        v = Xn[i] + eta * g_hat / np.linalg.norm(g_hat)
+        expected[i] = v / np.linalg.norm(v)
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-9, atol=1e-12)
+    sea = sea_augment(X, y, W, eta=eta, alpha=alpha, temperature=lam, margin=delta)
+    assert not torch.allclose(sea, got)  # and it is not the "sea" direction
+
+
+# -------------------------------------------------------------------- SAflex
+
+
+class _ShiftRelabel:
+    """A deterministic upstream augmenter: every row shifted, every label moved to the next class."""
+
+    def __call__(self, X, Y, generator):
+        return X + 0.7, torch.roll(Y, 1, dims=1)
+
+
+def _saflex_case(seed=0):
+    X, y = _problem(n=32, seed=seed)
+    Xv, yv = _problem(n=12, seed=seed + 100)
+    head = _head(5, 3, hidden=(8,), seed=seed)
+    step = SAflexStep(augmenter=_ShiftRelabel(), n_classes=3, validation=HeldOut(Xv, yv),
+                      beta=1.5, temperature=0.0, validation_interval=1)
+    return X, y, Xv, yv, head, step
+
+
+def test_saflex_step_trains_on_its_learned_labels_and_weights():
+    X, y, Xv, yv, head, step = _saflex_case()
+    got = step.loss(head, X, y, None, generator=torch.Generator(), progress=0.0)
+    # independent path: the labels and weights of Theorem 1 for these rows
+    X_aug, Y_aug = X + 0.7, torch.roll(F.one_hot(y, 3).to(X.dtype), 1, dims=1)
+    g_val = validation_gradient(head, Xv, yv)
+    params = dict(head.named_parameters())
+    with torch.no_grad():
+        z_aug, J = logits_and_jvp(head, params, X_aug, g_val)
+        targets, weights = saflex_targets(rescale_rows(saflex_pi(z_aug, J)), Y_aug, 1.5, 0.0)
+    clean = F.cross_entropy(head(X), y)
+    expected = clean + (weights * soft_cross_entropy(head(X_aug), targets)).sum()
+    torch.testing.assert_close(got, expected)
+    # the case separates SAflex from "upstream labels" and from "uniform weights"
+    assert not torch.equal(targets, Y_aug)
+    assert (weights == 0).any() and (weights > 0).any()
+    upstream = clean + soft_cross_entropy(head(X_aug), Y_aug).mean()
+    uniform = clean + soft_cross_entropy(head(X_aug), targets).mean()
+    assert not torch.isclose(got, upstream) and not torch.isclose(got, uniform)
+    assert step.kept == [pytest.approx(float((weights > 0).double().mean()))]
+
+
+def test_saflex_step_without_validation_is_the_upstream_augmentation_as_it_comes():
+    X, y, _, _, head, _ = _saflex_case()
+    step = SAflexStep(augmenter=_ShiftRelabel(), n_classes=3, validation=None)
+    got = step.loss(head, X, y, None, generator=torch.Generator(), progress=0.0)
+    Y_aug = torch.roll(F.one_hot(y, 3).to(X.dtype), 1, dims=1)
+    expected = F.cross_entropy(head(X), y) + soft_cross_entropy(head(X + 0.7), Y_aug).mean()
+    torch.testing.assert_close(got, expected)
+    assert "kept_fraction_" not in step.fitted_attributes()
+
+
+def test_saflex_step_reuses_the_validation_gradient_for_validation_interval_steps():
+    X, y, Xv, yv, head, step = _saflex_case()
+    step.validation_interval = 2
+    g = torch.Generator()
+    step.loss(head, X, y, None, generator=g, progress=0.0)
+    first = step.g_val
+    step.loss(head, X, y, None, generator=g, progress=0.0)
+    assert step.g_val is first
+    step.loss(head, X, y, None, generator=g, progress=0.0)
+    assert step.g_val is not first and step.calls == 3
+
+
+def test_saflex_step_linearises_in_eval_mode_and_restores_train_mode():
+    X, y, Xv, yv, _, _ = _saflex_case()
+    head = _head(5, 3, hidden=(16,), dropout=0.5)
+    step = SAflexStep(augmenter=_ShiftRelabel(), n_classes=3, validation=HeldOut(Xv, yv),
+                      beta=0.0, temperature=0.0, validation_interval=1)
+    head.train()
+    t1, w1 = step.targets(head, X + 0.7, F.one_hot(y, 3).double(), torch.Generator())
+    assert head.training
+    t2, w2 = step.targets(head, X + 0.7, F.one_hot(y, 3).double(), torch.Generator())
+    assert torch.equal(t1, t2) and torch.equal(w1, w2)  # no dropout in the linearisation
+
+
+def test_saflex_step_passes_sample_weights_to_the_augmented_rows():
+    X, y, _, _, head, _ = _saflex_case()
+    step = SAflexStep(augmenter=_ShiftRelabel(), n_classes=3, validation=None)
+    w = torch.linspace(0.2, 1.8, len(y), dtype=X.dtype)
+    got = step.loss(head, X, y, w, generator=torch.Generator(), progress=0.0)
+    Y_aug = torch.roll(F.one_hot(y, 3).to(X.dtype), 1, dims=1)
+    clean = (F.cross_entropy(head(X), y, reduction="none") * w).sum() / len(y)
+    augmented = (w / w.sum() * soft_cross_entropy(head(X + 0.7), Y_aug)).sum()
+    torch.testing.assert_close(got, clean + augmented)
+
+
+# ---------------------------------------------------------------------- IADA
+
+
+def _iada_reference(head, X, y, cov, eps, lam, alpha, beta):
+    """Mean L_IADA written out row by row (float64 numpy), from a given covariance state."""
+    W = head.fc.weight.detach().numpy()
+    b = head.fc.bias.detach().numpy()
+    Xn, yn = X.numpy(), y.numpy()
+    S = cov.covariance.numpy()
+    traces = np.array([np.trace(S[c]) for c in range(len(S))])
+    spread = np.sqrt((cov.count.numpy() * traces).sum() / cov.count.numpy().sum())
+    losses = []
+    for i in range(len(Xn)):
+        z = W @ Xn[i] + b
+        p = np.exp(z - z.max())
+        p /= p.sum()
+        g = (p - np.eye(len(z))[yn[i]]) @ W  # ∇_h CE
+        u = g / np.linalg.norm(g)
+        zh = z.copy()
+        for j in range(len(z)):
+            dw = W[j] - W[yn[i]]
+            zh[j] += alpha * eps * spread * dw @ u + beta * lam / 2 * dw @ S[yn[i]] @ dw
+        zh -= zh.max()
+        losses.append(np.log(np.exp(zh).sum()) - zh[yn[i]])
+    return float(np.mean(losses))
+
+
+def _iada_step(perturbation="constant", epsilon=0.5, lambda0=0.2, warmup=0.0, **kw):
+    step = IADAStep(n_classes=3, n_hidden=5, perturbation=perturbation, epsilon=epsilon,
+                    lambda0=lambda0, alpha=0.5, beta=1.0, warmup_fraction=warmup, **kw)
+    step.covariance.double()  # the tests run in float64
+    step.stats.double()
+    return step
+
+
+@pytest.mark.parametrize("epsilon", [0.8, -0.8, 0.0])
+def test_iada_step_loss_uses_the_signed_strength_and_the_ramped_lambda(epsilon):
+    X, y = _problem()
+    head = _head(5, 3)
+    step = _iada_step(epsilon=epsilon, lambda0=0.2)
+    step.observe(y.numpy())
+    cov = ClassCovariance(3, 5).double()
+    cov.update(X, y)  # the step first merges the batch into its statistics
+    got = step.loss(head, X, y, None, generator=None, progress=0.5)
+    expected = _iada_reference(head, X, y, cov, epsilon, lam=0.2 * 0.5, alpha=0.5, beta=1.0)
+    assert float(got) == pytest.approx(expected, rel=1e-9)
+    # the ramp matters: λ0 at progress 0.5 would be another loss
+    no_ramp = _iada_reference(head, X, y, cov, epsilon, lam=0.2, alpha=0.5, beta=1.0)
+    assert abs(no_ramp - expected) > 1e-4
+
+
+def test_iada_positive_strength_is_adversarial():
+    X, y = _problem()
+    head = _head(5, 3)
+    losses = {}
+    for eps in (-0.8, 0.0, 0.8):
+        step = _iada_step(epsilon=eps, lambda0=0.0)
+        step.observe(y.numpy())
+        losses[eps] = float(step.loss(head, X, y, None, generator=None, progress=0.5))
+    assert losses[-0.8] < losses[0.0] < losses[0.8]
+    assert losses[0.0] == pytest.approx(float(F.cross_entropy(head(X), y)))
+
+
+def test_iada_step_warms_up_with_cross_entropy_and_always_updates_its_statistics():
+    X, y = _problem()
+    head = _head(5, 3)
+    step = _iada_step(epsilon=0.8, warmup=0.3)
+    step.observe(y.numpy())
+    ce = F.cross_entropy(head(X), y)
+    torch.testing.assert_close(step.loss(head, X, y, None, generator=None, progress=0.29), ce)
+    assert step.covariance.count.sum() == len(y)
+    assert step.loss(head, X, y, None, generator=None, progress=0.3) > ce
+    assert step.covariance.count.sum() == 2 * len(y)
+
+
+def test_iada_step_end_epoch_moves_the_epoch_statistics():
+    X, y = _problem()
+    head = _head(5, 3)
+    step = _iada_step()
+    step.observe(y.numpy())
+    step.loss(head, X, y, None, generator=None, progress=0.5)
+    assert torch.all(step.stats.loss_prev == 0)
+    step.end_epoch(head)
+    ce = F.cross_entropy(head(X), y, reduction="none").detach()
+    for c in range(3):
+        assert float(step.stats.loss_prev[c]) == pytest.approx(float(ce[y == c].mean()))
+
+
+def test_iada_class_strategy_counts_accumulate_and_follow_the_floored_log_ratio():
+    step = _iada_step(perturbation="class", epsilon=2.0)
+    step.observe(np.array([0] * 50 + [1] * 5 + [2] * 2))
+    step.observe(np.array([0] * 50 + [1] * 5))
+    counts = np.array([100, 10, 2])
+    np.testing.assert_array_equal(step.fitted_attributes()["class_counts_"], counts)
+    expected = 2.0 * np.log(100 / counts) / np.log(100 / 2)
+    np.testing.assert_allclose(step.fitted_attributes()["class_epsilon_"], expected, rtol=1e-6)
+    # near balance (ratio < 10) the floor log 10 keeps the smallest class below ε
+    near = _iada_step(perturbation="class", epsilon=2.0)
+    near.observe(np.array([0] * 100 + [1] * 95 + [2] * 90))
+    eps = near.fitted_attributes()["class_epsilon_"]
+    np.testing.assert_allclose(eps, 2.0 * np.log(100 / np.array([100, 95, 90])) / np.log(10),
+                               rtol=1e-6)
+    assert eps.max() < 0.1
+
+
+def test_iada_class_strategy_loss_uses_each_row_s_class_strength():
+    X, y = _problem(n=30)
+    head = _head(5, 3)
+    step = _iada_step(perturbation="class", epsilon=1.5, lambda0=0.0)
+    step.observe(np.array([0] * 100 + [1] * 10 + [2] * 1))
+    eps = torch.as_tensor(step.fitted_attributes()["class_epsilon_"], dtype=X.dtype)
+    got = step.loss(head, X, y, None, generator=None, progress=1.0)
+    per_class = [_iada_reference(head, X[y == c], y[y == c], step.covariance, float(eps[c]),
+                                 0.0, 0.5, 1.0) for c in range(3)]
+    # 10 rows per class; the strengths are float32
+    assert float(got) == pytest.approx(np.mean(per_class), rel=1e-6)
+
+
+def test_meta_iada_step_uses_the_strengths_of_the_updated_perturbation_net():
+    X, y = _problem(n=30)
+    Xm, ym = _problem(n=9, seed=5)
+    head = _head(5, 3)
+    torch.manual_seed(0)
+    step = _iada_step(perturbation="meta", epsilon=1.0, lambda0=0.1,
+                      meta=HeldOut(Xm, ym), device="cpu")
+    step.perturbation_net.double()
+    step.observe(y.numpy())
+    before = copy.deepcopy(step.perturbation_net)
+    got = step.loss(head, X, y, None, generator=torch.Generator(), progress=0.5)
+    assert len(step.meta_losses) == 1
+    chars = training_characteristics(X, head(X), y, head.fc.weight, step.class_counts,
+                                     step.stats, 0.5)
+    eps_after = step.perturbation_net(chars).detach()
+    assert not torch.allclose(before(chars), eps_after)  # the meta step changed the net
+    expected = np.mean([
+        _iada_reference(head, X[i:i + 1], y[i:i + 1], step.covariance, float(eps_after[i]),
+                        0.05, 0.5, 1.0)
+        for i in range(len(y))
+    ])
+    assert float(got) == pytest.approx(expected, rel=1e-6)
+    step.end_epoch(head)
+    assert step.fitted_attributes()["meta_loss_curve_"] == [pytest.approx(step.meta_loss_curve[0])]
+
+
+def test_grad_norm_characteristic_is_the_input_gradient_norm_through_the_weights():
+    X, y = _problem()
+    head = _head(5, 3)
+    h = X.clone().requires_grad_(True)
+    F.cross_entropy(head.fc(h), y, reduction="sum").backward()
+    stats = EpochClassStats(3)
+    chars = training_characteristics(X, head(X), y, head.fc.weight, torch.bincount(y), stats, 0.5)
+    col = ["loss", "margin", "entropy", "residual_norm", "cos_h_wy", "h_norm", "grad_norm"]
+    np.testing.assert_allclose(chars[:, col.index("grad_norm")].numpy(),
+                               h.grad.norm(dim=1).numpy(), rtol=1e-10)
+
+
+# ---------------------------------------------------------------------- IDAA
+
+
+class _PlusOne:
+    requires_model = True
+
+    def __call__(self, X, Y, generator=None, model=None):
+        return X + 1.0, Y
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.5, 2.0])
+def test_idaa_step_loss_is_clean_plus_weighted_augmented(weight):
+    X, y = _problem()
+    head = _head(5, 3, hidden=(8,))
+    w = torch.linspace(0.5, 1.5, len(y), dtype=X.dtype)
+    step = IDAAStep(augmenter=_PlusOne(), n_classes=3, augmented_weight=weight)
+    got = step.loss(head, X, y, w, generator=None, progress=0.0)
+
+    def wce(Z):
+        return (F.cross_entropy(head(Z), y, reduction="none") * w).sum() / len(y)
+
+    torch.testing.assert_close(got, wce(X) + weight * wce(X + 1.0))
+
+
+def test_idaa_step_without_a_vae_trains_on_the_rows_twice():
+    X, y = _problem()
+    head = _head(5, 3)
+    step = IDAAStep(augmenter=None, n_classes=3, augmented_weight=1.0)
+    torch.testing.assert_close(step.loss(head, X, y, None, generator=None, progress=0.0),
+                               2 * F.cross_entropy(head(X), y))
+
+
+def test_idaa_attacks_the_head_in_eval_mode_and_restores_train_mode():
+    X, y = _problem(n=40)
+    Xf = X.float()
+    Y = F.one_hot(y, 3).float()
+    idaa = IDAA(latent_dim=2, epsilon=0.5, vae_epochs=3, random_state=0).fit(Xf)
+    head = FeatureHead(5, 3, (32,), dropout=0.5)
+    head.train()
+    a, _ = idaa(Xf, Y, None, model=head)
+    assert head.training
+    b, _ = idaa(Xf, Y, None, model=head)
+    torch.testing.assert_close(a, b)  # no dropout: the same attack twice
+    head.eval()
+    c, _ = idaa(Xf, Y, None, model=head)
+    torch.testing.assert_close(a, c)
