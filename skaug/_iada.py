@@ -44,8 +44,7 @@ class IADAStep(Step):
     """
 
     def __init__(self, *, n_classes, n_hidden, perturbation, epsilon, lambda0, alpha, beta,
-                 diagonal=False, warmup_fraction=0.0, meta=None, meta_lr=1e-3, lr=1e-2,
-                 meta_batch_size=128, device="cpu"):
+                 diagonal, warmup_fraction, meta, meta_lr, lr, meta_batch_size, device):
         super().__init__()
         self.perturbation, self.epsilon, self.lambda0 = perturbation, epsilon, lambda0
         self.alpha, self.beta, self.warmup_fraction = alpha, beta, warmup_fraction
@@ -81,7 +80,7 @@ class IADAStep(Step):
         meta_x, meta_y, _ = self.meta.batch(self.meta_batch_size, generator)
         self.meta_losses.append(
             meta_step(
-                module, self.perturbation_net, self.perturbation_optimizer, X, y,
+                module, self.perturbation_net, self.perturbation_optimizer, X,
                 characteristics, meta_x, meta_y, lr=self.lr, weight_name="fc.weight",
                 loss_terms=loss_terms, sample_weight=sample_weight,
             ).item()

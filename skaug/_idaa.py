@@ -22,7 +22,7 @@ class IDAAStep(Step):
     attacks the head in eval mode (it switches the head itself).
     """
 
-    def __init__(self, *, augmenter, n_classes, augmented_weight=1.0):
+    def __init__(self, *, augmenter, n_classes, augmented_weight):
         super().__init__()
         self.augmenter, self.n_classes = augmenter, n_classes
         self.augmented_weight = augmented_weight

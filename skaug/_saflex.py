@@ -38,11 +38,11 @@ class SAflexStep(Step):
     trains on the upstream rows with uniform weights, as they come.
     """
 
-    def __init__(self, *, augmenter, n_classes, validation=None, beta=3.0, temperature=0.0,
-                 validation_interval=5, validation_batch_size=128):
+    def __init__(self, *, augmenter, n_classes, validation, beta, temperature, rescale,
+                 validation_interval, validation_batch_size):
         super().__init__()
         self.augmenter, self.n_classes, self.validation = augmenter, n_classes, validation
-        self.beta, self.temperature = beta, temperature
+        self.beta, self.temperature, self.rescale = beta, temperature, rescale
         self.validation_interval = validation_interval
         self.validation_batch_size = validation_batch_size
         self.calls, self.g_val, self.kept = 0, None, []
@@ -59,8 +59,9 @@ class SAflexStep(Step):
             params = dict(module.named_parameters())
             with torch.no_grad():
                 logits_aug, J = logits_and_jvp(module, params, X_aug, self.g_val)
-                pi_hat = rescale_rows(saflex_pi(logits_aug, J))
-                return saflex_targets(pi_hat, Y_aug, self.beta, self.temperature, generator)
+                pi = saflex_pi(logits_aug, J)
+                pi = rescale_rows(pi) if self.rescale else pi
+                return saflex_targets(pi, Y_aug, self.beta, self.temperature, generator)
         finally:
             module.train(training)
 
@@ -145,6 +146,13 @@ class SAflexClassifier(FeatureHeadClassifier):
         τ of the Gumbel-softmax labels; 0 gives the exact argmax of Theorem 1
         (no noise). The paper used 0.01; with Π̂ in [−1, 1] that makes each
         label a draw from ``softmax(Π̂ + β y_aug)``.
+    rescale : bool, default=True
+        Divide each row of Π by its largest magnitude (Π̂, skaug's choice:
+        raw Π is a product of gradients, often ~1e-6, next to which ``beta``
+        and the Gumbel noise would decide the labels alone), or use the raw
+        Π of the paper (``False``; the paper's setting is then ``beta=1,
+        temperature=0.01, validation_interval=1``). Either way each row's
+        argmax and signs are the same.
     validation_fraction : float, default=0.1
         Stratified share of the training data (at least one row per class)
         held out for the validation gradient and never trained on, unless
@@ -201,6 +209,7 @@ class SAflexClassifier(FeatureHeadClassifier):
         "refine": ["boolean"],
         "beta": [Interval(Real, 0, None, closed="left")],
         "temperature": [Interval(Real, 0, None, closed="left")],
+        "rescale": ["boolean"],
         "validation_interval": [Interval(Integral, 1, None, closed="left")],
     }
 
@@ -211,6 +220,7 @@ class SAflexClassifier(FeatureHeadClassifier):
         refine=True,
         beta=3.0,
         temperature=0.0,
+        rescale=True,
         validation_fraction=0.1,
         validation_interval=5,
         head="mlp",
@@ -235,6 +245,7 @@ class SAflexClassifier(FeatureHeadClassifier):
         self.refine = refine
         self.beta = beta
         self.temperature = temperature
+        self.rescale = rescale
         self.validation_fraction = validation_fraction
         self.validation_interval = validation_interval
         self.head = head
@@ -359,7 +370,7 @@ class SAflexClassifier(FeatureHeadClassifier):
             augmenter.fit(as_tensor(X, device), as_tensor(y, device))
         step = SAflexStep(
             augmenter=augmenter, n_classes=len(self.classes_), validation=validation,
-            beta=self.beta, temperature=self.temperature,
+            beta=self.beta, temperature=self.temperature, rescale=self.rescale,
             validation_interval=self.validation_interval, validation_batch_size=self.batch_size,
         )
         return step, X, y, sample_weight

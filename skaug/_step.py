@@ -25,6 +25,10 @@ from .methods.common import weighted_cross_entropy
 class Step:
     """Base class of the methods' training steps.
 
+    A subclass's constructor takes everything it uses as required keyword
+    arguments (no defaults): the estimator passes each of them explicitly,
+    so a value it forgets to pass is an error, not a silent default.
+
     Attributes
     ----------
     total_steps : int

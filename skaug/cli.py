@@ -2,15 +2,14 @@
 
 ::
 
-    skaug compare                                  # built-in QSAR data, every method
-    skaug compare my.csv --target label --methods none,cutmix,saflex,sea,iada --cv 5
+    skaug compare                                  # built-in QSAR data, default methods
+    skaug compare my.csv --target label --methods cutmix,saflex,sea,iada --cv 5
     skaug compare --dataset sms_minilm --output results.md --plot results.png
 """
 
 import argparse
 import sys
 import time
-import warnings
 
 from . import compare as cmp
 from .datasets import BUILTIN_DATASETS, load_builtin
@@ -21,12 +20,15 @@ def _parser():
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser(
         "compare",
-        help="cross-validate augmentation methods against no augmentation and "
-             "LogisticRegression, on a CSV file or built-in data",
-        description="Cross-validated accuracy, balanced accuracy and fit time of each "
-                    "method, beside the same head without augmentation and "
-                    "LogisticRegression. Numeric columns are imputed (median) and "
-                    "standardised, categorical ones one-hot encoded, inside each fold.",
+        help="does augmentation help on this data? Methods against tuned baselines, "
+             "on a CSV file or built-in data",
+        description="Nested cross-validation: every model (LogisticRegression, "
+                    "HistGradientBoosting, the plain heads, each method) is tuned on its "
+                    "own small grid by inner cross-validation on the training rows of each "
+                    "outer fold, then scored on the outer test rows. Ends with a verdict: "
+                    "each method against the best baseline, corrected resampled t-test. "
+                    "Numeric columns are imputed (median) and standardised, categorical "
+                    "ones one-hot encoded, inside each fold.",
     )
     p.add_argument("csv", nargs="?", help="a CSV file with a header row (default: built-in data)")
     p.add_argument("--target", help="the label column of the CSV file")
@@ -34,10 +36,24 @@ def _parser():
     p.add_argument("--dataset", choices=sorted(BUILTIN_DATASETS), default="qsar_biodeg",
                    help="built-in dataset when no CSV is given (default: qsar_biodeg)")
     p.add_argument("--methods", default=",".join(cmp.DEFAULT_METHODS),
-                   help=f"comma-separated, from: {', '.join(cmp.METHODS)}, or 'all' (default: "
-                        f"{','.join(cmp.DEFAULT_METHODS)}); none and lr always run")
-    p.add_argument("--cv", type=int, default=3, help="number of stratified folds (default 3)")
-    p.add_argument("--epochs", type=int, default=100, help="training epochs (default 100)")
+                   help=f"comma-separated, from: {', '.join(cmp.MODELS)}, or 'all' (default: "
+                        f"{','.join(cmp.DEFAULT_METHODS)}); lr, hgb and the plain head of "
+                        "each method always run")
+    p.add_argument("--cv", type=int, default=3, help="outer stratified folds (default 3)")
+    p.add_argument("--repeats", type=int, default=1,
+                   help="repetitions of the outer folds, for a stronger verdict (default 1)")
+    p.add_argument("--inner-cv", type=int, default=2,
+                   help="inner folds that tune each model (default 2)")
+    p.add_argument("--metric", choices=["accuracy", "balanced_accuracy"],
+                   help="what tuning maximises and the verdict compares (default: balanced "
+                        "accuracy when the smallest class is under 20 %% of the rows)")
+    p.add_argument("--class-weight", choices=["balanced"],
+                   help="class_weight='balanced' for every model that has it (default: tuned, "
+                        "None or 'balanced')")
+    p.add_argument("--epochs", type=int, default=50,
+                   help="maximum epochs of the torch heads, which stop early (default 50)")
+    p.add_argument("--n-jobs", type=int, default=-1,
+                   help="parallel fits, one thread each (default -1: every core)")
     p.add_argument("--random-state", type=int, default=0)
     p.add_argument("--output", help="also write the table to this .csv or .md file")
     p.add_argument("--plot", help="also draw the table as a bar chart into this .png file")
@@ -47,8 +63,10 @@ def _parser():
 
 def run_compare(args, out=None):
     out = sys.stdout if out is None else out
-    if args.cv < 2:
-        raise ValueError("--cv must be at least 2.")
+    if args.cv < 2 or args.inner_cv < 2:
+        raise ValueError("--cv and --inner-cv must be at least 2.")
+    if args.repeats < 1:
+        raise ValueError("--repeats must be at least 1.")
     if args.epochs < 1:
         raise ValueError("--epochs must be at least 1.")
     if args.output and not args.output.lower().endswith((".csv", ".md")):
@@ -72,23 +90,39 @@ def run_compare(args, out=None):
         kinds = ["numeric"] * X.shape[1]
         title = f"built-in {args.dataset}"
         print(f"{title}: {BUILTIN_DATASETS[args.dataset]}; {len(y)} rows", file=out)
-    print(f"{args.cv}-fold stratified cross-validation, {args.epochs} epochs, "
-          f"random_state={args.random_state}", file=out)
+    preprocessor = cmp.make_preprocessor(kinds)
+    if all(k == "numeric" for k in kinds) and cmp.unit_rows(X):
+        preprocessor = "passthrough"
+        print("  note: every row has unit length (deep features, normalised as in SeA's Eq. 1):"
+              " used as they are, not standardised column by column", file=out)
+    metric = args.metric or cmp.default_metric(y)
+    repeats = f" × {args.repeats} repeats" if args.repeats > 1 else ""
+    print(f"{args.cv}-fold stratified cross-validation{repeats}; each model tuned by "
+          f"{args.inner_cv}-fold inner cross-validation on {metric.replace('_', ' ')}; at most "
+          f"{args.epochs} epochs; random_state={args.random_state}", file=out)
     start = time.time()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        rows = cmp.compare(X, y, methods, preprocessor=cmp.make_preprocessor(kinds), cv=args.cv,
-                           epochs=args.epochs, random_state=args.random_state,
-                           progress=not args.quiet)
+    rows = cmp.compare(X, y, methods, preprocessor=preprocessor, cv=args.cv,
+                       repeats=args.repeats, inner_cv=args.inner_cv, metric=metric,
+                       class_weight=args.class_weight, epochs=args.epochs,
+                       random_state=args.random_state, n_jobs=args.n_jobs,
+                       progress=not args.quiet)
     print(file=out)
     print(cmp.format_table(rows), file=out)
+    seen = {}
+    for r in rows:
+        for w in r["warnings"]:
+            seen.setdefault(w, []).append(r["model"])
+    for w, who in seen.items():
+        print(f"warning ({', '.join(who)}): {w}", file=out)
+    sentence, _ = cmp.verdict(rows, metric)
+    print(f"\nverdict: {sentence}", file=out)
     if args.output:
         cmp.write_rows(rows, args.output)
         print(f"table written to {args.output}", file=out)
     if args.plot:
         from .plot import plot_comparison
 
-        ax = plot_comparison(rows, title=title)
+        ax = plot_comparison(rows, title=title, metric=metric)
         ax.figure.savefig(args.plot, dpi=110)
         print(f"plot written to {args.plot}", file=out)
     print(f"done in {time.time() - start:.0f} s", file=out)

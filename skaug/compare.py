@@ -1,86 +1,153 @@
-"""Does augmentation help on *this* data, and which method? Cross-validated answers.
+"""Does augmentation help on *this* data, and which method? One fair protocol answers.
 
-:func:`load_csv` reads a CSV file (categorical columns detected),
+The protocol (:func:`compare`), used by ``skaug compare`` and the benchmarks:
+
+- outer stratified K-fold (optionally repeated): every score is measured on
+  rows no choice ever saw;
+- inside each outer training fold, every model — baselines and methods alike —
+  is tuned over its own small grid (:data:`MODELS`, the same number of
+  settings for every model) by inner stratified cross-validation on that fold
+  only, on the chosen metric, then refitted on the whole training fold;
+- the baselines a practitioner tries first: ``LogisticRegression`` (C and
+  ``class_weight``), ``HistGradientBoostingClassifier``, and the plain
+  linear and MLP heads without augmentation (tuned like the methods); every
+  method's grid includes the value that switches it off;
+- the verdict (:func:`verdict`): each method against the best baseline, as a
+  paired difference over the same outer folds, with the corrected resampled
+  t-test of Nadeau & Bengio (2003), which accounts for the overlap of the
+  training sets.
+
+:func:`load_csv` reads a CSV file (categorical columns detected) and
 :func:`make_preprocessor` one-hot encodes them and standardises the numeric
-ones, :func:`compare` cross-validates the chosen methods beside the
-no-augmentation head and LogisticRegression. ``skaug compare`` is the command
-line around them.
+ones (fitted inside each fold).
 """
 
 import csv
 import time
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-#: Method name -> (label, factory(epochs, random_state)). The MLP-head methods
-#: share one head (2 × 256, dropout 0.1, Adam), so "none" is their baseline.
-METHODS = {
-    "none": "no augmentation (MLP head)",
-    "lr": "LogisticRegression",
-    "cutmix": "CutMix p=0.5",
-    "mixup": "Mixup α=0.2",
-    "noise": "Gaussian noise σ=0.1",
-    "saflex": "SAflex(CutMix p=0.5)",
-    "sea": "SeA η=0.2 (linear head)",
-    "isda": "ISDA λ0=0.5",
-    "iada": "Meta-IADA",
-    "idaa": "IDAA ε=0.1",
-    "saflex-idaa": "SAflex(IDAA)",
-}
-DEFAULT_METHODS = ("none", "cutmix", "saflex", "sea", "iada", "idaa")
-_BASELINES = ("none", "lr")
 MISSING = {"", "na", "nan", "n/a", "null", "none", "?"}
 
 
-def make_model(method, epochs=100, random_state=0):
-    """A fresh estimator for ``method`` (a key of :data:`METHODS`)."""
-    from sklearn.linear_model import LogisticRegression
+@dataclass(frozen=True)
+class Model:
+    """A model of the comparison: its label, role, factory and tuning grid.
 
+    ``make(random_state, epochs)`` returns a fresh estimator; ``grid`` maps
+    its parameter names to the values tried by inner cross-validation
+    (``class_weight`` is added to every grid, see :func:`compare`).
+    """
+
+    label: str
+    role: str  # "baseline" or "method"
+    make: object
+    grid: dict = field(default_factory=dict)
+
+
+def _torch_models(early_stopping=True):
     from . import (
-        IDAA,
         CutMix,
-        GaussianNoise,
         IADAClassifier,
         IDAAClassifier,
-        Mixup,
         SAflexClassifier,
         SeAClassifier,
     )
 
-    common = dict(max_epochs=epochs, random_state=random_state)
-    upstream = {"cutmix": CutMix(p=0.5), "mixup": Mixup(0.2), "noise": GaussianNoise(0.1)}
-    if method == "none":
-        return IDAAClassifier(epsilon=0.0, augmented_weight=0.0, **common)
-    if method == "lr":
-        return LogisticRegression(max_iter=5000)
-    if method in upstream:
-        return SAflexClassifier(augmenter=upstream[method], refine=False, **common)
-    if method == "saflex":
-        return SAflexClassifier(augmenter=CutMix(p=0.5), **common)
-    if method == "saflex-idaa":
-        return SAflexClassifier(augmenter=IDAA(), **common)
-    if method == "sea":
-        return SeAClassifier(**common)
-    if method == "isda":
-        return IADAClassifier(perturbation="constant", epsilon=0.0, lambda0=0.5, **common)
-    if method == "iada":
-        return IADAClassifier(**common)
-    if method == "idaa":
-        return IDAAClassifier(**common)
-    raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}.")
+    stop = dict(early_stopping=early_stopping, n_iter_no_change=5)
+
+    def mlp(rs, ep):  # the MLP head of SAflex, CutMix and IDAA, without augmentation
+        return IDAAClassifier(augmented_weight=0.0, max_epochs=ep, random_state=rs, **stop)
+
+    def linear(rs, ep):
+        # IADA's linear head (Adam, lr 1e-2) with plain cross-entropy: the same model as
+        # IADAClassifier(perturbation="constant", epsilon=0, lambda0=0), without its statistics
+        return IDAAClassifier(augmented_weight=0.0, head="linear", lr=1e-2, max_epochs=ep,
+                              random_state=rs, **stop)
+
+    return {
+        "linear": Model("linear head, no augmentation", "baseline", linear,
+                        {"weight_decay": [0.0, 1e-4, 1e-3]}),
+        "mlp": Model("MLP head, no augmentation", "baseline", mlp,
+                     {"weight_decay": [0.0, 1e-4, 1e-3]}),
+        "sea": Model("SeA", "method",
+                     lambda rs, ep: SeAClassifier(max_epochs=ep, random_state=rs, **stop),
+                     {"eta": [0.0, 0.2, 0.4]}),
+        "iada": Model("IADA (class strengths)", "method",
+                      lambda rs, ep: IADAClassifier(perturbation="class", head="linear",
+                                                    max_epochs=ep, random_state=rs, **stop),
+                      {"epsilon": [0.0, 0.5, 1.0]}),
+        "meta-iada": Model("Meta-IADA", "method",
+                           lambda rs, ep: IADAClassifier(perturbation="meta", head="linear",
+                                                         max_epochs=ep, random_state=rs,
+                                                         **stop),
+                           {"epsilon": [0.0, 0.5, 1.0]}),
+        "cutmix": Model("CutMix (MLP head)", "method",
+                        lambda rs, ep: SAflexClassifier(CutMix(), refine=False, max_epochs=ep,
+                                                        random_state=rs, **stop),
+                        {"augmenter__p": [0.0, 0.2, 0.5]}),
+        "saflex": Model("SAflex(CutMix)", "method",
+                        lambda rs, ep: SAflexClassifier(CutMix(), max_epochs=ep,
+                                                        random_state=rs, **stop),
+                        {"augmenter__p": [0.0, 0.5, 0.9]}),
+        "idaa": Model("IDAA (MLP head)", "method",
+                      lambda rs, ep: IDAAClassifier(max_epochs=ep, random_state=rs, **stop),
+                      {"epsilon": [0.0, 0.1, 0.3]}),
+    }
 
 
-def parse_methods(text):
-    """``"none,cutmix,sea"`` -> the list of methods, baselines first, each once."""
+def _sklearn_models():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    return {
+        "lr": Model("LogisticRegression", "baseline",
+                    lambda rs, ep: LogisticRegression(max_iter=5000),
+                    {"C": [0.1, 1.0, 10.0]}),
+        "hgb": Model("HistGradientBoosting", "baseline",
+                     lambda rs, ep: HistGradientBoostingClassifier(random_state=rs),
+                     {"learning_rate": [0.03, 0.1, 0.3]}),
+    }
+
+
+def models(early_stopping=True):
+    """Every model :func:`compare` knows, by name: baselines first.
+
+    ``early_stopping`` is given to the torch heads (each then holds out a
+    tenth of its training rows to stop on).
+    """
+    return {**_sklearn_models(), **_torch_models(early_stopping)}
+
+
+#: Names of the models, and the default selection of ``skaug compare``.
+MODELS = ("lr", "hgb", "linear", "mlp", "sea", "iada", "meta-iada", "cutmix", "saflex", "idaa")
+BASELINES = ("lr", "hgb", "linear", "mlp")
+DEFAULT_METHODS = ("sea", "saflex", "idaa")
+_HEAD_BASELINE = {"sea": "linear", "iada": "linear", "meta-iada": "linear",
+                  "cutmix": "mlp", "saflex": "mlp", "idaa": "mlp"}
+
+
+def parse_methods(text, always=("lr", "hgb")):
+    """``"sea,saflex"`` -> the models to run: the baselines they need first, then the methods.
+
+    The baselines in ``always`` run whatever is asked; the linear head runs
+    beside SeA and IADA, the MLP head beside CutMix, SAflex and IDAA. ``all``
+    names every method.
+    """
     names = [m.strip().lower() for m in text.split(",") if m.strip()] if text else []
-    unknown = [m for m in names if m not in METHODS and m != "all"]
+    unknown = [m for m in names if m not in MODELS and m != "all"]
     if unknown:
         raise ValueError(f"unknown method(s) {', '.join(unknown)}; choose from "
-                         f"{', '.join(METHODS)} or 'all'.")
+                         f"{', '.join(MODELS)} or 'all'.")
     if "all" in names:
-        names = list(METHODS)
-    return list(_BASELINES) + [m for m in dict.fromkeys(names) if m not in _BASELINES]
+        names = list(MODELS)
+    methods = [m for m in dict.fromkeys(names) if m not in BASELINES]
+    needed = set(always) | {m for m in names if m in BASELINES}
+    needed |= {_HEAD_BASELINE[m] for m in methods}
+    return [b for b in BASELINES if b in needed] + methods
 
 
 def _is_number(text):
@@ -182,6 +249,16 @@ def _to_float(X):
     return np.asarray(X, dtype=np.float64)
 
 
+def unit_rows(X, tol=1e-3):
+    """Whether every row of numeric ``X`` has unit L2 norm (deep features after Eq. 1)."""
+    try:
+        X = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    norms = np.linalg.norm(X, axis=1)
+    return bool(np.all(np.isfinite(norms)) and np.all(np.abs(norms - 1) < tol))
+
+
 def make_preprocessor(kinds):
     """Numeric columns: median imputation, standardisation; categorical: one-hot."""
     from sklearn.compose import ColumnTransformer
@@ -202,42 +279,145 @@ def make_preprocessor(kinds):
     return ColumnTransformer(parts)
 
 
-def check_target(y, cv):
-    """Refuse targets cross-validation cannot handle, saying what to do."""
+def check_target(y, cv, inner_cv=2):
+    """Refuse targets (nested) cross-validation cannot handle, saying what to do."""
     classes, counts = np.unique(y, return_counts=True)
     if len(classes) < 2:
         raise ValueError(f"the target has only one class ({str(classes[0])!r}); a classifier "
                          "needs at least two.")
-    if counts.min() < cv:
-        raise ValueError(f"class {str(classes[counts.argmin()])!r} has {counts.min()} rows, fewer "
-                         f"than the {cv} folds of cross-validation; use --cv {max(counts.min(), 2)} "
-                         "or drop the class.")
+    small, n = str(classes[counts.argmin()]), counts.min()
+    if n < cv:
+        hint = (f"use --cv {n}" if n >= 2 else "drop the class or add rows")
+        raise ValueError(f"class {small!r} has {n} rows, fewer than the {cv} folds of "
+                         f"cross-validation; {hint}.")
+    if n - -(-n // cv) < inner_cv:
+        raise ValueError(f"class {small!r} has {n} rows: an outer training fold keeps "
+                         f"{n - -(-n // cv)} of them, fewer than the {inner_cv} inner folds that "
+                         "tune each model; use fewer folds (--cv, --inner-cv) or drop the class.")
 
 
-def compare(X, y, methods=DEFAULT_METHODS, *, preprocessor=None, cv=5, epochs=100,
-            random_state=0, progress=True):
-    """Cross-validate each method (plus the baselines) on ``(X, y)``.
+def default_metric(y):
+    """``"balanced_accuracy"`` when the smallest class is under 20 % of the rows, else accuracy."""
+    _, counts = np.unique(np.asarray(y), return_counts=True)
+    return "balanced_accuracy" if counts.min() / counts.sum() < 0.2 else "accuracy"
+
+
+def _tune_fit_score(name, fold, model, preprocessor, X, y, train, test, *, inner_cv, metric,
+                    class_weight, epochs, seed):
+    """Tune ``model`` by inner CV on the training rows only, refit there, score the test rows."""
+    import torch
+    from sklearn.base import clone
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from sklearn.pipeline import Pipeline
+    from threadpoolctl import threadpool_limits
+
+    estimator = model.make(seed, epochs)
+    if "covariance" in estimator.get_params() and X.shape[1] > 256:
+        estimator.set_params(covariance="diag")  # docs/iada.md: full is C·d² per batch
+    grid = {f"model__{k}": v for k, v in model.grid.items()}
+    _, counts = np.unique(y[train], return_counts=True)
+    if "class_weight" in estimator.get_params():
+        if class_weight is None and counts.min() == counts.max():
+            pass  # balanced classes: class_weight="balanced" is the same model as None
+        elif class_weight is None:
+            grid["model__class_weight"] = [None, "balanced"]
+        else:
+            estimator.set_params(class_weight=class_weight)
+    prep = preprocessor if isinstance(preprocessor, str) else clone(preprocessor)
+    search = GridSearchCV(
+        Pipeline([("prep", prep), ("model", estimator)]), grid, scoring=metric,
+        cv=StratifiedKFold(inner_cv, shuffle=True, random_state=seed), n_jobs=1,
+        error_score="raise",
+    )
+    threads = torch.get_num_threads()
+    # one thread per task: small heads gain nothing from more, and tasks run side by side
+    with warnings.catch_warnings(record=True) as caught, threadpool_limits(1):
+        warnings.simplefilter("always")
+        torch.set_num_threads(1)
+        try:
+            start = time.perf_counter()
+            search.fit(X[train], y[train])
+            seconds = time.perf_counter() - start
+            pred = search.predict(X[test])
+        finally:
+            torch.set_num_threads(threads)
+    return {
+        "name": name,
+        "fold": fold,
+        "accuracy": 100 * accuracy_score(y[test], pred),
+        "balanced_accuracy": 100 * balanced_accuracy_score(y[test], pred),
+        "seconds": seconds,
+        "tuned": {k.removeprefix("model__"): v for k, v in search.best_params_.items()},
+        "warnings": [f"{w.category.__name__}: {w.message}" for w in caught],
+    }
+
+
+def _tuned_summary(choices):
+    """``eta=0.2 ×2, 0.4 ×1; class_weight=None ×3`` from the best parameters of each fold."""
+    parts = []
+    for key in choices[0] if choices else ():
+        values = [repr(c[key]) if isinstance(c[key], str) else f"{c[key]:g}"
+                  if isinstance(c[key], float) else str(c[key]) for c in choices]
+        counted = {v: values.count(v) for v in dict.fromkeys(values)}
+        parts.append(f"{key}=" + ", ".join(f"{v} ×{n}" for v, n in counted.items()))
+    return "; ".join(parts)
+
+
+def compare(X, y, methods=DEFAULT_METHODS, *, preprocessor=None, cv=3, repeats=1, inner_cv=2,
+            metric=None, class_weight=None, epochs=50, random_state=0, n_jobs=1,
+            progress=True, splits=None, baselines=("lr", "hgb"), early_stopping=True):
+    """Cross-validate the methods and the baselines they need, each tuned by inner CV.
 
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
     y : array-like of shape (n_samples,)
     methods : iterable of str, default=DEFAULT_METHODS
-        Keys of :data:`METHODS`; the baselines "none" and "lr" are always run.
+        Names from :data:`MODELS`; the baselines are added (:func:`parse_methods`).
     preprocessor : transformer, default=None
-        Fitted inside each fold before the model (default: StandardScaler).
-    cv : int, default=5
-        Stratified folds (shuffled with ``random_state``).
-    epochs : int, default=100
+        Fitted inside each (inner and outer) training fold before the model
+        (default: StandardScaler).
+    cv : int, default=3
+        Outer stratified folds (shuffled with ``random_state``).
+    repeats : int, default=1
+        Repetitions of the outer K-fold with other shuffles (more folds for
+        the verdict's test).
+    inner_cv : int, default=2
+        Inner stratified folds for tuning, inside each outer training fold.
+    metric : {"accuracy", "balanced_accuracy"} or None, default=None
+        What the tuning maximises and the verdict compares; None picks
+        balanced accuracy when the smallest class is under 20 % of the rows.
+    class_weight : "balanced" or None, default=None
+        None tunes ``class_weight`` ∈ {None, "balanced"} for every model that
+        has it (not on a training fold whose classes are balanced, where both
+        are the same model); "balanced" fixes it for all of them.
+    epochs : int, default=50
+        Maximum epochs of the torch heads (each stops early on a held-out split).
     random_state : int, default=0
+    n_jobs : int, default=1
+        Parallel tasks (an outer fold of one model each), each on one thread;
+        -1 uses every core.
     progress : bool, default=True
         A progress bar on stderr.
+    splits : list of (train, test) index arrays, default=None
+        Fixed outer splits (a benchmark's) instead of the stratified K-fold.
+    baselines : tuple of str, default=("lr", "hgb")
+        Baselines that run whatever the methods (the plain heads are added
+        beside the methods that use them).
+    early_stopping : bool, default=True
+        Whether the torch heads stop early (on a tenth of their training
+        rows) or run ``epochs`` epochs.
 
     Returns
     -------
     rows : list of dict
-        One per method: ``method``, ``model``, ``accuracy``, ``accuracy_std``,
-        ``balanced_accuracy``, ``balanced_accuracy_std`` (in %), ``fit_seconds``.
+        One per model, baselines first: ``method``, ``model`` (label),
+        ``role``, ``accuracy``, ``accuracy_std``, ``balanced_accuracy``,
+        ``balanced_accuracy_std`` (in %), ``fit_seconds`` (tuning and refit,
+        per outer fold), ``tuned`` (the values chosen in each fold),
+        ``scores`` (the metric per outer fold, in fold order), ``warnings``
+        (distinct warning messages) and ``n_train``, ``n_test`` (mean sizes).
 
     Examples
     --------
@@ -246,59 +426,130 @@ def compare(X, y, methods=DEFAULT_METHODS, *, preprocessor=None, cv=5, epochs=10
     >>> X, y = load_builtin("qsar_biodeg")
     >>> rows = compare(X, y, ["sea"], cv=2, epochs=2, progress=False)
     >>> [r["method"] for r in rows]
-    ['none', 'lr', 'sea']
+    ['lr', 'hgb', 'linear', 'sea']
     """
-    from sklearn.base import clone
-    from sklearn.metrics import accuracy_score, balanced_accuracy_score
-    from sklearn.model_selection import StratifiedKFold
-    from sklearn.pipeline import make_pipeline
+    from joblib import Parallel, delayed
+    from sklearn.model_selection import RepeatedStratifiedKFold
     from sklearn.preprocessing import StandardScaler
     from tqdm.auto import tqdm
 
     y = np.asarray(y)
-    check_target(y, cv)
-    methods = parse_methods(",".join(methods))
+    X = X if hasattr(X, "iloc") else np.asarray(X)
+    if splits is None:
+        check_target(y, cv, inner_cv)
+    names = parse_methods(",".join(methods), always=baselines)
+    metric = metric or default_metric(y)
+    if metric not in ("accuracy", "balanced_accuracy"):
+        raise ValueError(f"metric must be 'accuracy' or 'balanced_accuracy', got {metric!r}.")
     preprocessor = StandardScaler() if preprocessor is None else preprocessor
-    folds = list(StratifiedKFold(cv, shuffle=True, random_state=random_state).split(X, y))
-    scores = {m: [] for m in methods}
-    bar = tqdm(total=len(methods) * cv, desc="skaug compare", unit="fit", disable=not progress)
-    with bar:
-        for method in methods:
-            for train, test in folds:
-                bar.set_postfix_str(method)
-                model = make_pipeline(clone(preprocessor), make_model(method, epochs, random_state))
-                t0 = time.perf_counter()
-                model.fit(X[train], y[train])
-                seconds = time.perf_counter() - t0
-                pred = model.predict(X[test])
-                scores[method].append((100 * accuracy_score(y[test], pred),
-                                       100 * balanced_accuracy_score(y[test], pred), seconds))
-                bar.update()
-    rows = []
-    for method, s in scores.items():
-        s = np.array(s)
-        rows.append({
-            "method": method, "model": METHODS[method],
-            "accuracy": s[:, 0].mean(), "accuracy_std": s[:, 0].std(),
-            "balanced_accuracy": s[:, 1].mean(), "balanced_accuracy_std": s[:, 1].std(),
-            "fit_seconds": s[:, 2].mean(),
-        })
-    return rows
+    if splits is None:
+        splitter = RepeatedStratifiedKFold(n_splits=cv, n_repeats=repeats,
+                                           random_state=random_state)
+        splits = splitter.split(np.zeros(len(y)), y)
+    folds = [(np.asarray(tr), np.asarray(te)) for tr, te in splits]
+    registry = models(early_stopping)
+    tasks = [(name, f) for f in range(len(folds)) for name in names]
+    run = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+        delayed(_tune_fit_score)(
+            name, f, registry[name], preprocessor, X, y, *folds[f], inner_cv=inner_cv,
+            metric=metric, class_weight=class_weight, epochs=epochs, seed=random_state,
+        )
+        for name, f in tasks
+    )
+    results = {}
+    with tqdm(total=len(tasks), desc="skaug compare", unit="fit", disable=not progress) as bar:
+        for result in run:
+            results.setdefault(result["name"], []).append(result)
+            bar.set_postfix_str(result["name"])
+            bar.update()
+    return [_row(name, registry[name], results[name], metric, folds) for name in names]
+
+
+def _row(name, model, results, metric, folds):
+    results = sorted(results, key=lambda r: r["fold"])  # paired with the other models' folds
+    acc = np.array([r["accuracy"] for r in results])
+    bal = np.array([r["balanced_accuracy"] for r in results])
+    return {
+        "method": name, "model": model.label, "role": model.role,
+        "accuracy": acc.mean(), "accuracy_std": acc.std(),
+        "balanced_accuracy": bal.mean(), "balanced_accuracy_std": bal.std(),
+        "fit_seconds": float(np.mean([r["seconds"] for r in results])),
+        "tuned": _tuned_summary([r["tuned"] for r in results]),
+        "scores": [r[metric] for r in results],
+        "warnings": sorted({w for r in results for w in r["warnings"]}),
+        "n_train": float(np.mean([len(tr) for tr, _ in folds])),
+        "n_test": float(np.mean([len(te) for _, te in folds])),
+    }
+
+
+def corrected_ttest(differences, n_train, n_test):
+    """Nadeau & Bengio's corrected resampled t-test of paired differences over CV folds.
+
+    The variance of the mean difference is corrected by ``1/k + n_test/n_train``
+    instead of ``1/k`` (``k`` folds), because the folds' training sets
+    overlap. Returns ``(mean, std, p)``, ``p`` two-sided with ``k − 1``
+    degrees of freedom (:func:`scipy.stats.t`).
+    """
+    from scipy import stats
+
+    d = np.asarray(differences, dtype=float)
+    k = len(d)
+    mean, var = d.mean(), d.var(ddof=1) if k > 1 else 0.0
+    if var == 0:
+        return mean, 0.0, 1.0 if mean == 0 else 0.0
+    t = mean / np.sqrt((1 / k + n_test / n_train) * var)
+    return mean, float(np.sqrt(var)), float(2 * stats.t.sf(abs(t), k - 1))
+
+
+def verdict(rows, metric, alpha=0.05):
+    """One plain sentence: does any method beat the best baseline reliably, and by how much?
+
+    The best baseline is the one with the highest mean ``metric`` (the
+    strongest rival, a conservative choice). Each method's fold-by-fold
+    difference to it is tested with :func:`corrected_ttest`.
+
+    Returns
+    -------
+    sentence : str
+    tests : list of dict
+        Per method: ``method``, ``model``, ``difference``, ``std``, ``p``.
+    """
+    name = "balanced accuracy" if metric == "balanced_accuracy" else "accuracy"
+    baselines = [r for r in rows if r["role"] == "baseline"]
+    best = max(baselines, key=lambda r: np.mean(r["scores"]))
+    tests = []
+    for r in rows:
+        if r["role"] != "method":
+            continue
+        d = np.subtract(r["scores"], best["scores"])
+        mean, std, p = corrected_ttest(d, r["n_train"], r["n_test"])
+        tests.append({"method": r["method"], "model": r["model"], "difference": mean,
+                      "std": std, "p": p})
+    if not tests:
+        return f"{best['model']} is the best baseline on {name}; no method was compared.", tests
+    top = max(tests, key=lambda t: t["difference"])
+    found = f"{top['model']} {top['difference']:+.1f} ± {top['std']:.1f} pt, p = {top['p']:.2g}"
+    if top["difference"] > 0 and top["p"] < alpha:
+        return (f"{top['model']} beats {best['model']} on {name}: {top['difference']:+.1f} ± "
+                f"{top['std']:.1f} pt over the same folds, p = {top['p']:.2g} (corrected "
+                "resampled t-test)."), tests
+    return (f"No method beats {best['model']} reliably on this data ({name}; best: {found}; "
+            f"corrected resampled t-test, {len(best['scores'])} folds)."), tests
 
 
 def format_table(rows, markdown=False):
-    """The result rows as a text table (or a markdown one)."""
+    """The result rows as a text table (or a markdown one), with the tuned values per fold."""
     cells = [(r["model"], f"{r['accuracy']:.2f} ± {r['accuracy_std']:.2f}",
               f"{r['balanced_accuracy']:.2f} ± {r['balanced_accuracy_std']:.2f}",
-              f"{r['fit_seconds']:.2f}") for r in rows]
-    head = ("model", "accuracy %", "balanced accuracy %", "fit s")
+              f"{r['fit_seconds']:.2f}", r.get("tuned", "")) for r in rows]
+    head = ("model", "accuracy %", "balanced accuracy %", "fit s", "tuned (per outer fold)")
     if markdown:
-        lines = ["| " + " | ".join(head) + " |", "|---|---|---|---|"]
+        lines = ["| " + " | ".join(head) + " |", "|---|---|---|---|---|"]
         return "\n".join(lines + ["| " + " | ".join(c) + " |" for c in cells]) + "\n"
-    widths = [max(len(x[i]) for x in [head, *cells]) for i in range(4)]
+    widths = [max(len(x[i]) for x in [head, *cells]) for i in range(len(head))]
     fmt = lambda c: "  ".join(  # noqa: E731
-        v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(c, widths)))
-    return "\n".join([fmt(head), *(fmt(c) for c in cells)]) + "\n"
+        v.ljust(w) if i in (0, 4) else v.rjust(w) for i, (v, w) in enumerate(zip(c, widths)))
+    return "\n".join([fmt(head).rstrip(), *(fmt(c).rstrip() for c in cells)]) + "\n"
 
 
 def write_rows(rows, path):
@@ -308,9 +559,11 @@ def write_rows(rows, path):
     if suffix == ".md":
         path.write_text(format_table(rows, markdown=True))
     elif suffix == ".csv":
+        flat = [{k: " | ".join(map(str, v)) if isinstance(v, list) else v for k, v in r.items()}
+                for r in rows]
         with open(path, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+            writer = csv.DictWriter(f, fieldnames=list(flat[0]))
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows(flat)
     else:
         raise ValueError(f"--output must end in .csv or .md, got {path.name}.")

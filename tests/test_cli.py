@@ -7,13 +7,18 @@ import pytest
 
 from skaug.cli import main
 from skaug.compare import (
-    METHODS,
+    BASELINES,
+    MODELS,
+    Model,
     check_target,
     compare,
+    corrected_ttest,
+    default_metric,
     format_table,
     load_csv,
     make_preprocessor,
     parse_methods,
+    verdict,
     write_rows,
 )
 from skaug.datasets import BUILTIN_DATASETS, load_builtin
@@ -86,60 +91,176 @@ def test_load_csv_errors_say_what_to_do(small_csv, tmp_path):
 def test_targets_cross_validation_cannot_use_are_refused():
     with pytest.raises(ValueError, match="only one class"):
         check_target(np.array(["a"] * 10), 3)
-    with pytest.raises(ValueError, match="'b' has 2 rows, fewer than the 3 folds.*--cv 2"):
+    with pytest.raises(ValueError, match="'b' has 2 rows, fewer than the 3 folds.*use --cv 2"):
         check_target(np.array(["a"] * 10 + ["b"] * 2), 3)
+    with pytest.raises(ValueError, match="'b' has 1 rows.*drop the class or add rows"):
+        check_target(np.array(["a"] * 10 + ["b"]), 2)  # no "--cv 2" when it is already 2
+    with pytest.raises(ValueError, match="keeps 2 of them, fewer than the 3 inner folds"):
+        check_target(np.array(["a"] * 10 + ["b"] * 3), 3, inner_cv=3)
 
 
-def test_parse_methods_puts_baselines_first_once():
-    assert parse_methods("sea,none,sea,cutmix") == ["none", "lr", "sea", "cutmix"]
-    assert parse_methods("all") == ["none", "lr"] + [m for m in METHODS if m not in ("none", "lr")]
+def test_parse_methods_adds_the_baselines_each_method_needs():
+    assert parse_methods("sea,sea,cutmix") == ["lr", "hgb", "linear", "mlp", "sea", "cutmix"]
+    assert parse_methods("saflex") == ["lr", "hgb", "mlp", "saflex"]
+    assert parse_methods("all") == list(BASELINES) + [m for m in MODELS if m not in BASELINES]
     with pytest.raises(ValueError, match="unknown method.*bogus"):
         parse_methods("sea,bogus")
 
 
-def test_compare_on_builtin_data_returns_rows_with_baselines():
+def test_every_grid_has_the_same_budget_and_includes_switching_off():
+    from skaug.compare import models
+
+    registry = models()
+    assert {len(next(iter(m.grid.values()))) for m in registry.values()} == {3}
+    assert all(len(m.grid) == 1 for m in registry.values())
+    off = {"sea": ("eta", 0.0), "iada": ("epsilon", 0.0), "meta-iada": ("epsilon", 0.0),
+           "cutmix": ("augmenter__p", 0.0), "saflex": ("augmenter__p", 0.0),
+           "idaa": ("epsilon", 0.0)}
+    for name, (key, value) in off.items():
+        assert value in registry[name].grid[key], name
+        assert registry[name].role == "method"
+    for name in BASELINES:
+        assert registry[name].role == "baseline"
+
+
+def test_compare_tunes_every_model_and_reports_the_choices():
     X, y = load_builtin("qsar_biodeg")
-    rows = compare(X, y, ["sea", "cutmix"], cv=2, epochs=2, progress=False)
-    assert [r["method"] for r in rows] == ["none", "lr", "sea", "cutmix"]
+    rows = compare(X[:400], y[:400], ["sea"], cv=2, epochs=2, progress=False)
+    assert [r["method"] for r in rows] == ["lr", "hgb", "linear", "sea"]
     for r in rows:
         assert 0 <= r["accuracy"] <= 100 and r["accuracy_std"] >= 0
         assert 0 <= r["balanced_accuracy"] <= 100 and r["fit_seconds"] > 0
-    lr = rows[1]
-    assert lr["accuracy"] > 80  # LogisticRegression on standardised QSAR descriptors
+        assert len(r["scores"]) == 2 and "×" in r["tuned"]
+        assert "class_weight=" in r["tuned"]  # tuned for every model that has it
+    assert "eta=" in rows[-1]["tuned"] and "C=" in rows[0]["tuned"]
+    assert rows[0]["accuracy"] > 80  # LogisticRegression on standardised QSAR descriptors
     text = format_table(rows)
     assert "LogisticRegression" in text and "±" in text and len(text.splitlines()) == 5
+
+
+def test_nothing_is_chosen_on_test_rows(monkeypatch):
+    """A recording model: no fit of any model, inner or outer, ever sees an outer test row."""
+    from sklearn.base import BaseEstimator, ClassifierMixin
+    from sklearn.model_selection import RepeatedStratifiedKFold
+
+    import skaug.compare as cmp
+
+    seen = []
+
+    class Recorder(ClassifierMixin, BaseEstimator):
+        def __init__(self, c=0):
+            self.c = c
+
+        def fit(self, X, y):
+            seen.append(set(np.round(X[:, 0] * 1e6).astype(int)))  # row ids (scaled back)
+            self.classes_ = np.unique(y)
+            return self
+
+        def predict(self, X):
+            return np.full(len(X), self.classes_[self.c % len(self.classes_)])
+
+    monkeypatch.setattr(cmp, "models", lambda early_stopping=True: {
+        "lr": Model("recorder", "baseline", lambda rs, ep: Recorder(), {"c": [0, 1, 2]}),
+        "hgb": Model("recorder 2", "baseline", lambda rs, ep: Recorder(), {"c": [0, 1, 2]}),
+    })
+    rng = np.random.RandomState(0)
+    y = np.array([0, 1] * 30)
+    X = np.column_stack([np.arange(60) / 1e6, rng.randn(60)])
+    cmp.compare(X, y, [], cv=3, repeats=2, preprocessor="passthrough", progress=False)
+    folds = list(RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=0)
+                 .split(X, y))
+    tests = [set(te) for _, te in folds]
+    assert len(seen) == 2 * 6 * (3 * 2 + 1)  # 2 models × 6 folds × (3 settings × 2 inner + refit)
+    for rows in seen:
+        assert any(not (rows & t) for t in tests)  # each fit lies inside one outer training fold
+        assert all(rows & t for t in tests if rows & t)
+
+
+def test_corrected_resampled_t_test_by_hand():
+    from scipy import stats
+
+    mean, std, p = corrected_ttest([1.0, 2.0, 3.0], n_train=200, n_test=100)
+    t = 2.0 / np.sqrt((1 / 3 + 100 / 200) * 1.0)
+    assert (mean, std) == (2.0, 1.0) and p == pytest.approx(2 * stats.t.sf(t, 2))
+    # the correction makes the test more careful than the naive paired t-test
+    naive = stats.ttest_1samp([1.0, 2.0, 3.0], 0).pvalue
+    assert p > naive
+    assert corrected_ttest([0.0, 0.0], 10, 5) == (0.0, 0.0, 1.0)
+
+
+def _rows(base, method):
+    common = dict(accuracy=0, accuracy_std=0, balanced_accuracy=0, balanced_accuracy_std=0,
+                  fit_seconds=0, n_train=800.0, n_test=200.0)
+    return [
+        dict(method="lr", model="LogisticRegression", role="baseline", scores=base, **common),
+        dict(method="hgb", model="HistGradientBoosting", role="baseline",
+             scores=[s - 5 for s in base], **common),
+        dict(method="sea", model="SeA", role="method", scores=method, **common),
+    ]
+
+
+def test_verdict_names_a_reliable_winner_and_says_so_when_there_is_none():
+    base = [80.0, 82.0, 81.0, 79.0, 80.0, 81.0, 82.0, 80.0, 79.0, 81.0]
+    better = [b + 3 + 0.2 * (i % 3) for i, b in enumerate(base)]
+    sentence, tests = verdict(_rows(base, better), "balanced_accuracy")
+    assert sentence.startswith("SeA beats LogisticRegression on balanced accuracy: +3.2")
+    assert tests[0]["p"] < 0.01
+    same = [b + (0.5 if i % 2 else -0.5) for i, b in enumerate(base)]
+    sentence, tests = verdict(_rows(base, same), "accuracy")
+    assert sentence.startswith("No method beats LogisticRegression reliably on this data")
+    assert "10 folds" in sentence and tests[0]["p"] > 0.5
+
+
+def test_default_metric_is_balanced_accuracy_for_imbalanced_targets():
+    assert default_metric([0] * 81 + [1] * 19) == "balanced_accuracy"
+    assert default_metric([0] * 80 + [1] * 20) == "accuracy"
 
 
 def test_compare_is_reproducible():
     X, y = load_builtin("qsar_biodeg")
     a = compare(X[:300], y[:300], ["cutmix"], cv=2, epochs=2, progress=False)
-    b = compare(X[:300], y[:300], ["cutmix"], cv=2, epochs=2, progress=False)
-    assert [r["accuracy"] for r in a] == [r["accuracy"] for r in b]
+    b = compare(X[:300], y[:300], ["cutmix"], cv=2, epochs=2, progress=False, n_jobs=2)
+    assert [r["scores"] for r in a] == [r["scores"] for r in b]
 
 
-def test_command_line_on_a_csv_writes_table_and_plot(small_csv, tmp_path, capsys):
+def test_command_line_on_a_csv_writes_table_plot_and_verdict(small_csv, tmp_path, capsys):
     pytest.importorskip("matplotlib")
     import matplotlib
 
     matplotlib.use("Agg")
     md, table, png = tmp_path / "r.md", tmp_path / "r.csv", tmp_path / "r.png"
     assert main([
-        "compare", str(small_csv), "--target", "label", "--methods", "noise,idaa", "--cv", "2",
-        "--epochs", "2", "--output", str(md), "--plot", str(png), "--quiet",
+        "compare", str(small_csv), "--target", "label", "--methods", "idaa", "--cv", "2",
+        "--epochs", "2", "--output", str(md), "--plot", str(png), "--quiet", "--n-jobs", "1",
     ]) == 0
     out = capsys.readouterr().out
     assert "2 numeric and 1 categorical" in out and "note: dropped 'id'" in out
-    assert "IDAA" in out and "Gaussian noise" in out and "LogisticRegression" in out
+    assert "IDAA" in out and "MLP head" in out and "LogisticRegression" in out
+    assert "verdict: " in out and "tuned by 2-fold inner cross-validation on accuracy" in out
     assert md.read_text().startswith("| model |")
     assert png.read_bytes()[:4] == b"\x89PNG"
-    main(["compare", str(small_csv), "--target", "label", "--methods", "none", "--cv", "2",
-          "--epochs", "1", "--output", str(table), "--quiet"])
+    main(["compare", str(small_csv), "--target", "label", "--methods", "lr", "--cv", "2",
+          "--epochs", "1", "--output", str(table), "--quiet", "--class-weight", "balanced",
+          "--metric", "balanced_accuracy"])
+    out = capsys.readouterr().out
     rows = list(csv.DictReader(open(table)))
-    assert [r["method"] for r in rows] == ["none", "lr"]
+    assert [r["method"] for r in rows] == ["lr", "hgb"]
+    assert "class_weight" not in rows[0]["tuned"]  # fixed, not tuned
+    assert "balanced accuracy" in out
+
+
+def test_warnings_reach_the_user_once(small_csv, capsys):
+    main(["compare", str(small_csv), "--target", "label", "--methods", "sea", "--cv", "2",
+          "--epochs", "1", "--quiet", "--n-jobs", "1"])
+    out = capsys.readouterr().out
+    lines = [ln for ln in out.splitlines() if ln.startswith("warning (")]
+    assert any("SeAClassifier with two classes and eta=0.4" in ln for ln in lines)
+    assert len(lines) == len(set(lines))
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["compare", "--cv", "1"], "--cv must be at least 2"),
+    (["compare", "--cv", "1"], "--cv and --inner-cv must be at least 2"),
+    (["compare", "--inner-cv", "1"], "--cv and --inner-cv must be at least 2"),
     (["compare", "--methods", "bogus"], "unknown method"),
     (["compare", "--output", "x.json"], "must end in .csv or .md"),
     (["compare", "--plot", "x.jpg"], "must end in .png"),
@@ -195,4 +316,24 @@ def test_main_module_runs(capsys):
             runpy.run_module("skaug", run_name="__main__")
     finally:
         sys.argv = argv
-    assert "--cv must be at least 2" in capsys.readouterr().err
+    assert "must be at least 2" in capsys.readouterr().err
+
+
+def test_unit_length_rows_are_used_as_they_are(capsys, monkeypatch):
+    import skaug.compare as cmp
+    from skaug.compare import unit_rows
+
+    X, _ = load_builtin("sms_minilm")
+    assert unit_rows(X) and not unit_rows(2 * X) and not unit_rows(np.array([["a"]]))
+    seen = {}
+    real = cmp.compare
+
+    def spy(X, y, methods, **kw):
+        seen["preprocessor"] = kw["preprocessor"]
+        return real(X[:200], y[:200], methods, **{**kw, "epochs": 1})
+
+    monkeypatch.setattr(cmp, "compare", spy)
+    main(["compare", "--dataset", "sms_minilm", "--methods", "lr", "--cv", "2", "--quiet",
+          "--n-jobs", "1"])
+    assert seen["preprocessor"] == "passthrough"
+    assert "used as they are" in capsys.readouterr().out

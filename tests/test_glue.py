@@ -475,3 +475,144 @@ def test_warm_start_uses_the_new_learning_rate_and_keeps_the_head(blobs):
     clf.set_params(warm_start=True, lr=1e-9, max_epochs=1).fit(X, y)
     assert clf.net_.optimizer_.param_groups[0]["lr"] == 1e-9
     torch.testing.assert_close(clf.net_.module_.fc.weight.detach(), weight, atol=1e-6, rtol=0)
+
+
+def test_the_plain_linear_head_of_compare_is_iada_switched_off(blobs):
+    """compare's "linear" baseline is IADAClassifier at epsilon=0, lambda0=0, minus its statistics."""
+    from skaug.compare import models
+
+    X, y = blobs
+    plain = models(early_stopping=False)["linear"].make(0, 8).fit(X, y)
+    iada = IADAClassifier(perturbation="constant", epsilon=0.0, lambda0=0.0, max_epochs=8,
+                          random_state=0).fit(X, y)
+    np.testing.assert_allclose(plain.predict_proba(X), iada.predict_proba(X), rtol=1e-5,
+                               atol=1e-6)
+
+
+# ------------------------------------------ each estimator hands its Step its own values
+
+
+def test_saflex_passes_its_parameters_to_its_step(blobs):
+    X, y = blobs
+    w = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
+    clf = SAflexClassifier(beta=1.25, temperature=0.5, validation_interval=3, batch_size=50,
+                           hidden_layer_sizes=(8,), max_epochs=1, random_state=0)
+    step = clf.fit(X, y, sample_weight=w).net_.step
+    assert (step.beta, step.temperature, step.validation_interval) == (1.25, 0.5, 3)
+    assert step.validation_batch_size == 50 and step.n_classes == 3
+    held = step.validation
+    assert held.sample_weight is not None and len(held) == 12  # validation rows keep weights
+    assert float(held.sample_weight.min()) > 0
+
+
+def test_saflex_fits_a_copy_of_an_augmenter_on_the_training_rows(blobs):
+    X, y = blobs
+
+    class Centred:  # a user augmenter with fit, not a scikit-learn estimator
+        def fit(self, X, y):
+            self.seen_ = (len(X), sorted(set(y.tolist())))
+            self.mean_ = X.mean(0)
+            return self
+
+        def __call__(self, X, Y, generator):
+            return X - self.mean_, Y
+
+    aug = Centred()
+    clf = SAflexClassifier(aug, hidden_layer_sizes=(8,), max_epochs=1, random_state=0).fit(X, y)
+    assert not hasattr(aug, "seen_")  # the user's object is untouched
+    assert clf.augmenter_.seen_ == (108, [0, 1, 2])  # 120 rows less the validation share
+
+
+def test_idaa_builds_its_augmenter_from_its_own_parameters(blobs):
+    X, y = blobs
+    clf = IDAAClassifier(latent_dim=3, beta=0.3, epsilon=0.25, vae_hidden_layer_sizes=(6,),
+                         vae_epochs=2, vae_lr=2e-3, batch_size=40, hidden_layer_sizes=(8,),
+                         augmented_weight=0.5, max_epochs=1, random_state=0).fit(X, y)
+    params = clf.augmenter_.get_params()
+    assert {k: params[k] for k in ("latent_dim", "beta", "epsilon", "hidden_layer_sizes",
+                                   "vae_epochs", "vae_lr", "vae_batch_size")} == {
+        "latent_dim": 3, "beta": 0.3, "epsilon": 0.25, "hidden_layer_sizes": (6,),
+        "vae_epochs": 2, "vae_lr": 2e-3, "vae_batch_size": 40}
+    assert clf.net_.step.augmented_weight == 0.5
+    assert clf.augmenter_.vae_.encoder[0].out_features == 6
+
+
+def test_iada_passes_its_parameters_and_exposes_its_state(blobs):
+    X, y = blobs
+    clf = IADAClassifier(perturbation="meta", epsilon=0.7, lambda0=0.3, alpha=0.2, beta=0.4,
+                         warmup_epochs=2, max_epochs=4, meta_lr=5e-3, lr=2e-2, batch_size=32,
+                         covariance="diag", random_state=0).fit(X, y)
+    step = clf.net_.step
+    assert (step.epsilon, step.lambda0, step.alpha, step.beta) == (0.7, 0.3, 0.2, 0.4)
+    assert step.warmup_fraction == 0.5 and step.lr == 2e-2 and step.meta_batch_size == 32
+    assert step.perturbation_optimizer.param_groups[0]["lr"] == 5e-3
+    assert step.perturbation_net.max_strength == 0.7
+    assert clf.covariances_.shape == (3, 4)  # diagonal
+    assert isinstance(clf.perturbation_net_, torch.nn.Module)
+    assert clf.perturbation_net_ is not step.perturbation_net and not clf.perturbation_net_.training
+    assert len(clf.meta_loss_curve_) == 2  # the epochs after the warm-up
+    meta = step.meta
+    assert len(meta) == 3 * 10 and meta.X.dtype == torch.float32
+    np.testing.assert_array_equal(clf.class_counts_, np.bincount(y) - 10)
+    full = IADAClassifier(perturbation="constant", max_epochs=1, random_state=0).fit(X, y)
+    assert full.covariances_.shape == (3, 4, 4)
+
+
+def test_iada_meta_step_uses_the_sample_weights(blobs):
+    X, y = blobs
+    w = np.where(y == 0, 5.0, 0.2)
+    nets = [IADAClassifier(warmup_epochs=0, max_epochs=1, random_state=0)
+            .fit(X, y, sample_weight=s).perturbation_net_ for s in (None, w)]
+    a, b = (torch.cat([p.flatten() for p in n.parameters()]) for n in nets)
+    assert not torch.allclose(a, b)
+
+
+def test_iada_refuses_a_full_covariance_past_two_gib():
+    X = np.zeros((4, 16385), dtype=np.float32)
+    X[:, 0] = [0, 1, 0, 1]
+    y = np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match=r"2 × 16385 × 16385 floats \(2\.0 GiB\).*diag"):
+        IADAClassifier(perturbation="constant", max_epochs=1).fit(X, y)
+    clf = IADAClassifier(perturbation="constant", covariance="diag", max_epochs=1).fit(X, y)
+    assert clf.covariances_.shape == (2, 16385)
+
+
+@pytest.mark.parametrize("n_classes, eta, direction, warns", [
+    (2, 0.3, "sea", True), (2, 0.3, "sea_neg", True), (2, 0.2, "sea", False),
+    (3, 0.3, "sea", False), (2, 0.3, "rand", False),
+])
+def test_sea_warns_of_large_steps_on_binary_problems(n_classes, eta, direction, warns):
+    X, y = make_blobs(n_samples=60, centers=n_classes, n_features=3, random_state=0)
+    clf = SeAClassifier(eta=eta, direction=direction, max_epochs=1, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X, y)
+    messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    assert any("two classes" in m for m in messages) == warns
+
+
+def test_sea_head_has_no_bias_and_its_random_directions_follow_random_state(blobs):
+    X, y = blobs
+    clf = SeAClassifier(direction="mixup", eta=0.5, max_epochs=2, random_state=0).fit(X, y)
+    assert clf.net_.module_.bias is None and clf.coef_.shape == (3, 4)
+    torch.manual_seed(7)  # the global RNG plays no part
+    again = SeAClassifier(direction="mixup", eta=0.5, max_epochs=2, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(clf.coef_, again.coef_)
+    other = SeAClassifier(direction="mixup", eta=0.5, max_epochs=2, random_state=1).fit(X, y)
+    assert not np.array_equal(clf.coef_, other.coef_)
+
+
+def test_sea_step_takes_its_randomness_from_the_generator():
+    from skaug._sea import SeAStep
+
+    X, y = blobs_tensor = (torch.nn.functional.normalize(torch.randn(16, 4), dim=1),
+                           torch.arange(16) % 3)
+    head = torch.nn.Linear(4, 3, bias=False)
+    step = SeAStep(eta=0.5, alpha=0.01, temperature=0.1, margin=0.0, direction="rand")
+    losses = []
+    for global_seed in (1, 2):
+        torch.manual_seed(global_seed)
+        losses.append(step.loss(head, X, y, None, generator=torch.Generator().manual_seed(0),
+                                progress=0.0))
+    torch.testing.assert_close(*losses)
+    assert blobs_tensor[0] is X

@@ -240,7 +240,7 @@ def test_meta_step_lowers_the_meta_loss_it_differentiates():
     net = PerturbationNet(max_strength=2.0)
     opt = torch.optim.SGD(net.parameters(), lr=1e-2)
     kw = dict(lr=0.5, weight_name="fc.weight", loss_terms=terms)
-    losses = [meta_step(head, net, opt, X, y, chars, meta_x, meta_y, **kw).item() for _ in range(4)]
+    losses = [meta_step(head, net, opt, X, chars, meta_x, meta_y, **kw).item() for _ in range(4)]
     assert losses[1] < losses[0] and losses[3] < losses[1]
     # the real head is untouched: no gradient into it, no change of its weights
     assert head.fc.weight.grad is None
@@ -268,10 +268,10 @@ def test_meta_step_reaches_the_finite_difference_direction():
 
     cap = Capture(net.parameters())
     kw = dict(lr=0.5, weight_name="fc.weight", loss_terms=terms64)
-    base = meta_step(head, net, cap, X, y, chars, meta_x, meta_y, **kw).item()
+    base = meta_step(head, net, cap, X, chars, meta_x, meta_y, **kw).item()
     p = net.net[-1].bias
     analytic = cap.grads[-1].item()
     with torch.no_grad():
         p += 1e-6
-    bumped = meta_step(head, net, Capture(net.parameters()), X, y, chars, meta_x, meta_y, **kw).item()
+    bumped = meta_step(head, net, Capture(net.parameters()), X, chars, meta_x, meta_y, **kw).item()
     assert analytic == pytest.approx((bumped - base) / 1e-6, rel=1e-3, abs=1e-8)

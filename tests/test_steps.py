@@ -148,7 +148,8 @@ def _saflex_case(seed=0):
     Xv, yv = _problem(n=12, seed=seed + 100)
     head = _head(5, 3, hidden=(8,), seed=seed)
     step = SAflexStep(augmenter=_ShiftRelabel(), n_classes=3, validation=HeldOut(Xv, yv),
-                      beta=1.5, temperature=0.0, validation_interval=1)
+                      beta=1.5, temperature=0.0, rescale=True, validation_interval=1,
+                      validation_batch_size=128)
     return X, y, Xv, yv, head, step
 
 
@@ -176,7 +177,9 @@ def test_saflex_step_trains_on_its_learned_labels_and_weights():
 
 def test_saflex_step_without_validation_is_the_upstream_augmentation_as_it_comes():
     X, y, _, _, head, _ = _saflex_case()
-    step = SAflexStep(augmenter=_ShiftRelabel(), n_classes=3, validation=None)
+    step = SAflexStep(augmenter=_ShiftRelabel(), n_classes=3, validation=None, beta=3.0,
+                      temperature=0.0, rescale=True, validation_interval=5,
+                      validation_batch_size=128)
     got = step.loss(head, X, y, None, generator=torch.Generator(), progress=0.0)
     Y_aug = torch.roll(F.one_hot(y, 3).to(X.dtype), 1, dims=1)
     expected = F.cross_entropy(head(X), y) + soft_cross_entropy(head(X + 0.7), Y_aug).mean()
@@ -200,7 +203,8 @@ def test_saflex_step_linearises_in_eval_mode_and_restores_train_mode():
     X, y, Xv, yv, _, _ = _saflex_case()
     head = _head(5, 3, hidden=(16,), dropout=0.5)
     step = SAflexStep(augmenter=_ShiftRelabel(), n_classes=3, validation=HeldOut(Xv, yv),
-                      beta=0.0, temperature=0.0, validation_interval=1)
+                      beta=0.0, temperature=0.0, rescale=True, validation_interval=1,
+                      validation_batch_size=128)
     head.train()
     t1, w1 = step.targets(head, X + 0.7, F.one_hot(y, 3).double(), torch.Generator())
     assert head.training
@@ -210,8 +214,10 @@ def test_saflex_step_linearises_in_eval_mode_and_restores_train_mode():
 
 def test_saflex_step_passes_sample_weights_to_the_augmented_rows():
     X, y, _, _, head, _ = _saflex_case()
-    step = SAflexStep(augmenter=_ShiftRelabel(), n_classes=3, validation=None)
-    w = torch.linspace(0.2, 1.8, len(y), dtype=X.dtype)
+    step = SAflexStep(augmenter=_ShiftRelabel(), n_classes=3, validation=None, beta=3.0,
+                      temperature=0.0, rescale=True, validation_interval=5,
+                      validation_batch_size=128)
+    w = torch.linspace(0.2, 3.0, len(y), dtype=X.dtype)  # mean ≠ 1: the renormalisation counts
     got = step.loss(head, X, y, w, generator=torch.Generator(), progress=0.0)
     Y_aug = torch.roll(F.one_hot(y, 3).to(X.dtype), 1, dims=1)
     clean = (F.cross_entropy(head(X), y, reduction="none") * w).sum() / len(y)
@@ -247,8 +253,11 @@ def _iada_reference(head, X, y, cov, eps, lam, alpha, beta):
 
 
 def _iada_step(perturbation="constant", epsilon=0.5, lambda0=0.2, warmup=0.0, **kw):
+    kw = {"meta": None, "meta_lr": 1e-3, "lr": 1e-2, "meta_batch_size": 128, "device": "cpu",
+          **kw}
     step = IADAStep(n_classes=3, n_hidden=5, perturbation=perturbation, epsilon=epsilon,
-                    lambda0=lambda0, alpha=0.5, beta=1.0, warmup_fraction=warmup, **kw)
+                    lambda0=lambda0, alpha=0.5, beta=1.0, diagonal=False,
+                    warmup_fraction=warmup, **kw)
     step.covariance.double()  # the tests run in float64
     step.stats.double()
     return step
@@ -421,3 +430,175 @@ def test_idaa_attacks_the_head_in_eval_mode_and_restores_train_mode():
     head.eval()
     c, _ = idaa(Xf, Y, None, model=head)
     torch.testing.assert_close(a, c)
+
+
+# ------------------------------------- randomness comes from the given generator
+
+
+def _with_other_global_rng(fn):
+    """``fn()`` twice with the global RNG in two different states: equal iff fn ignores it."""
+    torch.manual_seed(1)
+    a = fn()
+    torch.manual_seed(2)
+    return a, fn()
+
+
+@pytest.mark.parametrize("direction", ["rand", "mixup"])
+def test_sea_random_directions_draw_from_the_generator(direction):
+    X, y = _problem(n=12)
+    X = unit_normalize(X)
+    W = torch.randn(3, 5, dtype=X.dtype)
+
+    def run(seed=0):
+        return sea_augment(X, y, W, eta=0.5, direction=direction,
+                           generator=torch.Generator().manual_seed(seed))
+
+    a, b = _with_other_global_rng(run)
+    torch.testing.assert_close(a, b)
+    assert not torch.allclose(a, run(seed=5))
+    if direction == "rand":  # a convex combination of the *other* rows, weights on the simplex
+        from skaug.methods.sea import _random_simplex_weights
+
+        q = _random_simplex_weights(12, torch.Generator().manual_seed(0), "cpu", X.dtype)
+        assert torch.all(q >= 0) and torch.all(q.diagonal() == 0)
+        torch.testing.assert_close(q.sum(1), torch.ones(12, dtype=X.dtype))
+
+
+def test_saflex_gumbel_labels_are_the_softmax_of_noisy_scores_from_the_generator():
+    from skaug.methods.saflex import gumbel
+
+    g = torch.Generator().manual_seed(0)
+    pi = torch.tensor([[0.2, -1.0, 1.0], [1.0, -0.5, 0.1]], dtype=torch.float64)
+    y_aug = torch.eye(3, dtype=torch.float64)[[0, 1]]
+    labels, _ = saflex_targets(pi, y_aug, beta=1.0, temperature=0.3, generator=g)
+    noise = gumbel(pi.shape, torch.Generator().manual_seed(0), "cpu", pi.dtype)
+    torch.testing.assert_close(labels, torch.softmax((pi + y_aug + noise) / 0.3, dim=1))
+    u = torch.rand(pi.shape, generator=torch.Generator().manual_seed(0), dtype=pi.dtype)
+    torch.testing.assert_close(noise, -torch.log(-torch.log(u)))
+    a, b = _with_other_global_rng(
+        lambda: saflex_targets(pi, y_aug, 1.0, 0.3, torch.Generator().manual_seed(4))[0])
+    torch.testing.assert_close(a, b)
+
+
+def test_saflex_weights_are_zero_not_nan_when_no_row_is_kept():
+    pi = torch.tensor([[-0.5, 1.0], [-1.0, 0.4]])
+    y_aug = torch.eye(2)[[0, 0]]  # β = 3 keeps the upstream labels, whose Π̂ are negative
+    labels, weights = saflex_targets(pi, y_aug, beta=3.0)
+    assert torch.equal(labels, y_aug) and torch.equal(weights, torch.zeros(2))
+    _, one = saflex_targets(torch.tensor([[1.0, -1.0], [-1.0, 0.5]]), y_aug, beta=3.0)
+    assert torch.equal(one, torch.tensor([1.0, 0.0]))  # normalised: the kept row has weight 1
+
+
+def test_saflex_step_samples_its_validation_batches_with_the_generator():
+    X, y, Xv, yv, head, _ = _saflex_case()
+    Xv, yv = _problem(n=40, seed=7)
+
+    def run(seed=0):
+        step = SAflexStep(augmenter=_ShiftRelabel(), n_classes=3, validation=HeldOut(Xv, yv),
+                          beta=1.0, temperature=0.5, rescale=True, validation_interval=1,
+                          validation_batch_size=8)
+        return step.loss(head, X, y, None, generator=torch.Generator().manual_seed(seed),
+                         progress=0.0)
+
+    a, b = _with_other_global_rng(run)
+    torch.testing.assert_close(a, b)
+    assert not torch.isclose(a, run(seed=3))
+
+
+@pytest.mark.parametrize("rows", [0, 1])
+def test_saflex_step_with_few_augmented_rows(rows):
+    X, y, _, _, head, _ = _saflex_case()
+
+    def few(X, Y, generator):
+        return X[:rows] + 1.0, Y[:rows]
+
+    step = SAflexStep(augmenter=few, n_classes=3, validation=None, beta=3.0, temperature=0.0,
+                      rescale=True, validation_interval=5, validation_batch_size=128)
+    got = step.loss(head, X, y, None, generator=torch.Generator(), progress=0.0)
+    expected = F.cross_entropy(head(X), y)
+    if rows:
+        expected = expected + soft_cross_entropy(head(X[:1] + 1.0),
+                                                 F.one_hot(y[:1], 3).to(X.dtype)).sum()
+    torch.testing.assert_close(got, expected)
+
+
+def test_held_out_batches_without_weights():
+    held = HeldOut(torch.arange(10.0)[:, None], torch.arange(10))
+    xb, yb, wb = held.batch(4, torch.Generator().manual_seed(0))
+    assert wb is None and len(yb) == 4
+
+
+# ------------------------------------------------------------------ IDAA's VAE
+
+
+def test_vae_loss_is_the_reparametrised_reconstruction_plus_beta_kl():
+    from skaug.methods.idaa import FeatureVAE, vae_loss
+
+    torch.manual_seed(0)
+    vae = FeatureVAE(4, 2, (8,)).double()
+    vae.scale.copy_(torch.tensor([1.0, 2.0, 0.5, 3.0]))
+    x = torch.randn(6, 4, dtype=torch.float64)
+    loss, recon = vae_loss(vae, x, beta=0.7, generator=torch.Generator().manual_seed(3))
+    mu, logvar = vae.encode(x)
+    noise = torch.randn(mu.shape, generator=torch.Generator().manual_seed(3), dtype=mu.dtype)
+    z = mu + torch.exp(0.5 * logvar) * noise
+    want_recon = (((x - vae.decode(z)) / vae.scale) ** 2).sum(1).mean()
+    kl = (0.5 * (mu**2 + logvar.exp() - 1 - logvar)).sum(1).mean()
+    torch.testing.assert_close(recon, want_recon)
+    torch.testing.assert_close(loss, want_recon + 0.7 * kl)
+
+
+def test_reconstruction_error_and_the_vae_fit_curve():
+    from skaug.methods.idaa import FeatureVAE, fit_vae, reconstruction_error
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 5, generator=g) * torch.tensor([1.0, 5.0, 0.2, 1.0, 2.0]) + 3.0
+    torch.manual_seed(0)
+    vae = FeatureVAE(5, 2, (16,))
+    curve = fit_vae(vae, x, beta=0.1, epochs=30, lr=1e-2, batch_size=16, generator=g)
+    torch.testing.assert_close(vae.mean, x.mean(0))
+    torch.testing.assert_close(vae.scale, x.std(0))
+    with torch.no_grad():
+        expected = float((((x - vae(x)) / x.std(0)) ** 2).sum(1).mean())
+    assert reconstruction_error(vae, x) == pytest.approx(expected, rel=1e-5)
+    assert curve[-1] == pytest.approx(expected, rel=1e-5) and len(curve) == 30
+    assert curve[-1] < 0.8 * curve[0]
+    # seeded by its generator, not by the global RNG
+    def fit(seed):
+        torch.manual_seed(0)
+        v = FeatureVAE(5, 2, (16,))
+        torch.manual_seed(seed)
+        return fit_vae(v, x, beta=0.1, epochs=2, lr=1e-2, batch_size=16,
+                       generator=torch.Generator().manual_seed(1))
+
+    assert fit(5) == fit(6)
+
+
+def test_latent_attack_with_zero_epsilon_returns_the_rows():
+    from skaug.methods.idaa import FeatureVAE, latent_attack
+
+    torch.manual_seed(0)
+    vae = FeatureVAE(3, 2, (4,))
+    x = torch.randn(5, 3)
+    out, delta = latent_attack(vae, lambda z: z.sum(1), x, 0.0)
+    assert out is x and delta.shape == (5, 2) and torch.all(delta == 0)
+    out, delta = latent_attack(vae, lambda z: z.sum(1), x, 0.3)
+    torch.testing.assert_close(delta.abs(), torch.full((5, 2), 0.3))
+
+
+def test_saflex_step_with_the_paper_s_raw_pi():
+    X, y, Xv, yv, head, step = _saflex_case()
+    step.rescale, step.beta = False, 1.0
+    got = step.loss(head, X, y, None, generator=torch.Generator(), progress=0.0)
+    X_aug, Y_aug = X + 0.7, torch.roll(F.one_hot(y, 3).to(X.dtype), 1, dims=1)
+    g_val = validation_gradient(head, Xv, yv)
+    with torch.no_grad():
+        z_aug, J = logits_and_jvp(head, dict(head.named_parameters()), X_aug, g_val)
+        pi = saflex_pi(z_aug, J)
+        targets, weights = saflex_targets(pi, Y_aug, 1.0, 0.0)
+    # the switch matters here: the rescaled Π̂ gives other labels or weights
+    scaled_targets, scaled_weights = saflex_targets(rescale_rows(pi), Y_aug, 1.0, 0.0)
+    assert not (torch.equal(targets, scaled_targets) and torch.equal(weights, scaled_weights))
+    expected = F.cross_entropy(head(X), y) + (weights * soft_cross_entropy(head(X_aug),
+                                                                         targets)).sum()
+    torch.testing.assert_close(got, expected)

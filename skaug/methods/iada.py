@@ -282,7 +282,6 @@ def meta_step(
     perturbation_net,
     perturbation_optimizer,
     x,
-    y,
     characteristics,
     meta_x,
     meta_y,
@@ -303,8 +302,9 @@ def meta_step(
 
     ``head(x, return_hidden=True)`` must return ``(h, logits)``; ``weight_name``
     names the last layer's weight in ``head.named_parameters()``;
-    ``loss_terms(logits, weight, epsilon)`` returns the per-sample L_IADA for
-    given strengths (the direction and covariance already bound in).
+    ``loss_terms(logits, weight, epsilon)`` returns the per-sample L_IADA of
+    the batch ``x`` for given strengths (its labels, direction and covariance
+    already bound in).
     """
     params = dict(head.named_parameters())
     epsilon = perturbation_net(characteristics)

@@ -1,6 +1,6 @@
 """SeA — Semantic Adversarial Augmentation for last-layer features.
 
-Pure-torch implementation of Zhang et al., "SeA: Semantic Adversarial
+Pure-torch implementation of Qian, Xu and Hu, "SeA: Semantic Adversarial
 Augmentation for Last Layer Features from Unsupervised Representation
 Learning" (ECCV 2024, arXiv:2408.13351). Equation numbers refer to the paper.
 
