@@ -40,3 +40,14 @@ def test_tutorial_code_runs_on_a_fresh_machine(page, monkeypatch, tmp_path):
     assert namespace["sea_score"] > 0.75 and namespace["lr_score"] > 0.75
     assert namespace["saflex_score"] > 0.75
     sys.modules.pop("tutorial", None)
+
+
+def test_compare_page_lists_the_real_grids():
+    from skaug.compare import models
+
+    text = (DOCS / "compare.md").read_text()
+    for name, model in models().items():
+        row = next(ln for ln in text.splitlines() if ln.startswith(f"| `{name}` |"))
+        assert f"| {model.role} |" in row, name
+        for key, values in model.grid.items():
+            assert f"`{key}`: " + ", ".join(f"{v:g}" for v in values) in row, name

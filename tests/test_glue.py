@@ -616,3 +616,58 @@ def test_sea_step_takes_its_randomness_from_the_generator():
                                 progress=0.0))
     torch.testing.assert_close(*losses)
     assert blobs_tensor[0] is X
+
+
+def test_validation_mask_is_routed_as_metadata(blobs):
+    import sklearn
+
+    X, y = blobs
+    mask = np.arange(len(y)) >= 90
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf = SAflexClassifier(max_epochs=1, random_state=0).set_fit_request(
+            validation_mask=True, sample_weight=False, validation_data=False)
+        pipe = make_pipeline(StandardScaler(), clf).fit(X * 1000, y, validation_mask=mask)
+    assert len(pipe[-1].net_.step.validation) == 30
+
+
+# ------------------------------------------------------- what mutation testing found
+
+
+@pytest.mark.parametrize("Est", CLASSIFIERS)
+def test_every_classifier_runs_the_user_s_callbacks(Est, blobs):
+    X, y = blobs
+    clf = Est(**FAST[Est], max_epochs=2, callbacks=[("rec", Recorder())], random_state=0)
+    clf.fit(X, y)
+    assert len(dict(clf.net_.callbacks_)["rec"].states) == 2
+
+
+def test_fitted_training_records_are_numbers(blobs):
+    X, y = blobs
+    saflex = SAflexClassifier(hidden_layer_sizes=(8,), max_epochs=2, random_state=0).fit(X, y)
+    assert 0 < saflex.kept_fraction_ <= 1
+    iada = IADAClassifier(warmup_epochs=0, max_epochs=2, random_state=0).fit(X, y)
+    assert all(np.isfinite(iada.meta_loss_curve_)) and len(iada.meta_loss_curve_) == 2
+
+
+def test_meta_set_takes_at_most_half_of_a_class():
+    X = np.random.RandomState(0).randn(46, 3)
+    y = np.array([0] * 40 + [1] * 6)
+    clf = IADAClassifier(meta_per_class=10, max_epochs=1, random_state=0).fit(X, y)
+    assert len(clf.net_.step.meta) == 10 + 3
+    np.testing.assert_array_equal(clf.class_counts_, [30, 3])
+
+
+@pytest.mark.parametrize("bad, match", [
+    (np.ones(120, dtype=bool), "not all of them"),
+    (np.zeros(120, dtype=bool), "must mark some rows"),
+])
+def test_validation_mask_must_split_the_rows(bad, match, blobs):
+    X, y = blobs
+    with pytest.raises(ValueError, match=match):
+        SAflexClassifier(max_epochs=1).fit(X, y, validation_mask=bad)
+
+
+def test_validation_data_must_be_a_pair(blobs):
+    X, y = blobs
+    with pytest.raises(ValueError, match="must be a pair"):
+        SAflexClassifier(max_epochs=1).fit(X, y, validation_data=np.zeros((2, 4)))

@@ -602,3 +602,92 @@ def test_saflex_step_with_the_paper_s_raw_pi():
     expected = F.cross_entropy(head(X), y) + (weights * soft_cross_entropy(head(X_aug),
                                                                          targets)).sum()
     torch.testing.assert_close(got, expected)
+
+
+# ------------------------------------------------------- what mutation testing found
+
+
+def test_validation_losses_weight_their_rows():
+    X, y = _problem()
+    head = _head(5, 3)
+    w = torch.linspace(0.1, 3.0, len(y), dtype=X.dtype)
+    ce = F.cross_entropy(head(X), y, reduction="none")
+    torch.testing.assert_close(Step().validation_loss(head, X, y, w), (ce * w).sum() / len(y))
+    sea = SeAStep(eta=0.2, alpha=0.01, temperature=0.5, margin=0.3, direction="sea")
+    hinge = smoothed_hinge(head(X), y, 0.5, 0.3)
+    torch.testing.assert_close(sea.validation_loss(head, X, y, w), (hinge * w).sum() / len(y))
+
+
+def test_sea_step_uses_its_direction():
+    X, y = _problem(n=12)
+    X = unit_normalize(X)
+    head = torch.nn.Linear(5, 3, bias=False).double()
+    step = SeAStep(eta=0.5, alpha=0.01, temperature=0.1, margin=0.0, direction="mixup")
+    got = step.loss(head, X, y, None, generator=torch.Generator().manual_seed(0), progress=0)
+    x_aug = sea_augment(X, y, head.weight, eta=0.5, temperature=0.1, direction="mixup",
+                        generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(got, smoothed_hinge(head(x_aug), y, 0.1, 0.0).mean())
+
+
+def test_sea_maths_defaults_are_cross_entropy_and_a_batch_of_two_is_augmented():
+    from skaug.methods.sea import smoothed_hinge_input_gradient, smoothed_hinge_probabilities
+
+    X, y = _problem(n=6)
+    X = unit_normalize(X)
+    W = torch.randn(3, 5, dtype=X.dtype)
+    torch.testing.assert_close(smoothed_hinge_probabilities(X @ W.T, y), (X @ W.T).softmax(1))
+    p = (X @ W.T).softmax(1)
+    torch.testing.assert_close(smoothed_hinge_input_gradient(X, y, W),
+                               (p - F.one_hot(y, 3).to(X.dtype)) @ W)
+    default = sea_augment(X, y, W, eta=0.3)
+    torch.testing.assert_close(default, sea_augment(X, y, W, eta=0.3, alpha=0.01,
+                                                    temperature=1.0, margin=0.0))
+    two = sea_augment(X[:2], y[:2], W, eta=0.3)
+    assert not torch.allclose(two, X[:2])  # each row has one other row to move towards
+
+
+def test_iada_step_uses_its_beta():
+    X, y = _problem()
+    head = _head(5, 3)
+    step = _iada_step(epsilon=0.0, lambda0=0.4)
+    step.beta = 0.25
+    step.observe(y.numpy())
+    cov = ClassCovariance(3, 5).double()
+    cov.update(X, y)
+    got = step.loss(head, X, y, None, generator=None, progress=1.0)
+    assert float(got) == pytest.approx(_iada_reference(head, X, y, cov, 0.0, 0.4, 0.5, 0.25),
+                                       rel=1e-9)
+
+
+def test_saflex_step_without_augmented_rows_keeps_the_sample_weights():
+    X, y, _, _, head, _ = _saflex_case()
+    step = SAflexStep(augmenter=lambda X, Y, g: (X[:0], Y[:0]), n_classes=3, validation=None,
+                      beta=3.0, temperature=0.0, rescale=True, validation_interval=5,
+                      validation_batch_size=128)
+    w = torch.linspace(0.1, 3.0, len(y), dtype=X.dtype)
+    got = step.loss(head, X, y, w, generator=torch.Generator(), progress=0.0)
+    ce = F.cross_entropy(head(X), y, reduction="none")
+    torch.testing.assert_close(got, (ce * w).sum() / len(y))
+
+
+def test_vae_on_two_rows_and_a_decoder_that_mirrors_the_encoder():
+    from skaug.methods.idaa import FeatureVAE, fit_vae
+
+    x = torch.tensor([[0.0, 1.0, 5.0], [2.0, 3.0, 5.0]])
+    torch.manual_seed(0)
+    vae = FeatureVAE(3, 2, (8, 4))
+    fit_vae(vae, x, beta=1.0, epochs=1, lr=1e-3, batch_size=2, generator=torch.Generator())
+    torch.testing.assert_close(vae.scale, torch.tensor([x[:, 0].std(), x[:, 1].std(), 1.0]))
+    widths = [m.out_features for m in vae.decoder if isinstance(m, torch.nn.Linear)]
+    assert widths == [4, 8, 3]
+    assert [type(m).__name__ for m in vae.encoder] == ["Linear", "ReLU", "Linear", "ReLU",
+                                                        "Linear"]
+
+
+def test_mixup_partners_are_any_other_row():
+    from skaug.methods.sea import _random_partner
+
+    g = torch.Generator().manual_seed(0)
+    seen = torch.stack([_random_partner(5, g, "cpu") for _ in range(400)])
+    for i in range(5):
+        assert set(seen[:, i].tolist()) == set(range(5)) - {i}
