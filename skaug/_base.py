@@ -247,6 +247,9 @@ class SkaugClassifier(ClassifierMixin, BaseEstimator):
         ratios matter; the effective learning rate stays as it is); equal
         weights are no weights.
         """
+        for name in ("hidden_layer_sizes", "vae_hidden_layer_sizes"):
+            if hasattr(self, name):
+                check_layer_sizes(self, name)
         X, y = _validate_features(self, X, y=y, reset=reset)
         check_classification_targets(y)
         if classes is not None:  # first partial_fit call
@@ -300,6 +303,17 @@ class SkaugClassifier(ClassifierMixin, BaseEstimator):
             )
         return np.array([float(self.class_weight.get(c, 1.0)) for c in self.classes_])
 
+    def _draw_seed(self):
+        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+
+    def _new_step(self, X, y, sample_weight, seed, device, **step_params):
+        """The method's Step for these rows; ``progress`` spans ``max_epochs`` epochs of them."""
+        step, X, y, sample_weight = self._make_step(
+            X, y, sample_weight, seed, device, **step_params
+        )
+        step.total_steps = -(-len(y) // self.batch_size) * self.max_epochs
+        return step, X, y, sample_weight
+
     @staticmethod
     @contextlib.contextmanager
     def _seeded(seed, device):
@@ -351,13 +365,10 @@ class SkaugClassifier(ClassifierMixin, BaseEstimator):
     def _fit(self, X, y, sample_weight, **step_params):
         """``fit``; ``step_params`` go to the method's ``_make_step``."""
         warm = self.warm_start and hasattr(self, "net_")
-        for name in ("hidden_layer_sizes", "vae_hidden_layer_sizes"):
-            if hasattr(self, name):
-                check_layer_sizes(self, name)
         X, y, sample_weight = self._training_rows(X, y, sample_weight, reset=not warm)
         self._check_problem(X, y)
         device = str(self.net_.device) if warm else resolve_device(self.device)
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        seed = self._draw_seed()
 
         valid_dataset = None
         if self.early_stopping:
@@ -368,10 +379,9 @@ class SkaugClassifier(ClassifierMixin, BaseEstimator):
             valid_dataset = Dataset(_with_weights(X_val, w_val), y_val)
 
         with self._seeded(seed, device):
-            step, X, y, sample_weight = self._make_step(
+            step, X, y, sample_weight = self._new_step(
                 X, y, sample_weight, seed, device, **step_params
             )
-            step.total_steps = -(-len(y) // self.batch_size) * self.max_epochs
             if warm:
                 net = self.net_
                 net.step = step
@@ -432,10 +442,9 @@ class SkaugClassifier(ClassifierMixin, BaseEstimator):
         if first:
             self._check_problem(X, y)
             device = resolve_device(self.device)
-            seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+            seed = self._draw_seed()
             with self._seeded(seed, device):
-                step, X, y, sample_weight = self._make_step(X, y, sample_weight, seed, device)
-                step.total_steps = -(-len(y) // self.batch_size) * self.max_epochs
+                step, X, y, sample_weight = self._new_step(X, y, sample_weight, seed, device)
                 net = self._make_net(X.shape[1], seed, device, step, early_stopping=False)
                 net.initialize()
                 return self._train(net, X, y, sample_weight, epochs=1)

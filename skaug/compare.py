@@ -310,6 +310,7 @@ def _tune_fit_score(name, fold, model, preprocessor, X, y, train, test, *, inner
     from sklearn.metrics import accuracy_score, balanced_accuracy_score
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
     from sklearn.pipeline import Pipeline
+    from sklearn.utils import _safe_indexing
     from threadpoolctl import threadpool_limits
 
     estimator = model.make(seed, epochs)
@@ -337,9 +338,9 @@ def _tune_fit_score(name, fold, model, preprocessor, X, y, train, test, *, inner
         torch.set_num_threads(1)
         try:
             start = time.perf_counter()
-            search.fit(X[train], y[train])
+            search.fit(_safe_indexing(X, train), y[train])
             seconds = time.perf_counter() - start
-            pred = search.predict(X[test])
+            pred = search.predict(_safe_indexing(X, test))
         finally:
             torch.set_num_threads(threads)
     return {

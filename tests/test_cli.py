@@ -216,6 +216,17 @@ def test_default_metric_is_balanced_accuracy_for_imbalanced_targets():
     assert default_metric([0] * 80 + [1] * 20) == "accuracy"
 
 
+def test_compare_takes_a_dataframe_by_rows():
+    pd = pytest.importorskip("pandas")
+    X, y = load_builtin("qsar_biodeg")
+    rows = np.random.RandomState(0).choice(len(y), 200, replace=False)
+    X, y = X[rows], y[rows]
+    frame = pd.DataFrame(X, columns=[f"d{i}" for i in range(X.shape[1])])
+    a = compare(X, y, [], cv=2, progress=False)
+    b = compare(frame, y, [], cv=2, progress=False)
+    assert [r["scores"] for r in a] == [r["scores"] for r in b]
+
+
 def test_compare_is_reproducible():
     X, y = load_builtin("qsar_biodeg")
     a = compare(X[:300], y[:300], ["cutmix"], cv=2, epochs=2, progress=False)

@@ -352,6 +352,16 @@ def test_hidden_layer_sizes_are_checked_element_by_element(Est, sizes, blobs):
         Est(head="mlp", hidden_layer_sizes=sizes, max_epochs=1).fit(X, y)
 
 
+@pytest.mark.parametrize("Est", [SAflexClassifier, IADAClassifier, IDAAClassifier])
+def test_partial_fit_checks_hidden_layer_sizes_too(Est, blobs):
+    X, y = blobs
+    clf = Est(head="mlp", hidden_layer_sizes=(0,), refine=False) if Est is SAflexClassifier \
+        else Est(head="mlp", hidden_layer_sizes=(0,), perturbation="class") if Est is IADAClassifier \
+        else Est(head="mlp", hidden_layer_sizes=(0,), epsilon=0.0)
+    with pytest.raises(InvalidParameterError, match="positive integers"):
+        clf.partial_fit(X, y, classes=[0, 1, 2])
+
+
 def test_vae_layer_sizes_are_checked_too(blobs):
     X, y = blobs
     with pytest.raises(InvalidParameterError, match="vae_hidden_layer_sizes"):
