@@ -11,6 +11,7 @@ from pathlib import Path
 import skaug
 import skaug.compare
 import skaug.datasets
+import skaug.persistence
 import skaug.plot
 
 SECTIONS = {
@@ -25,6 +26,9 @@ MODULE_SECTIONS = {
     ),
     "Plots (`skaug.plot`)": (skaug.plot, ["plot_training_curves", "plot_comparison"]),
     "Built-in data (`skaug.datasets`)": (skaug.datasets, ["load_builtin"]),
+    "Saving and loading (`skaug.persistence`)": (
+        skaug.persistence, ["dump", "load", "skaug_types"]
+    ),
 }
 PUBLIC_METHODS = ("fit", "partial_fit", "predict", "predict_proba", "predict_log_proba",
                   "decision_function", "transform", "clear_cache",

@@ -37,8 +37,15 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from torch.func import functional_call
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
+from skorch.history import History
 
 from .heads import FeatureHead
+from ._persistence import (
+    PortableStateMixin,
+    arrays_to_tensors,
+    load_device,
+    tensors_to_arrays,
+)
 from ._net import (
     EpochProgressBar,
     PlainPrintLog,
@@ -111,12 +118,16 @@ def check_layer_sizes(estimator, name):
         )
 
 
+def _numpy_state(generator):
+    return generator.get_state().numpy().copy()
+
+
 def _with_weights(X, sample_weight):
     # The net's input: X alone, or X with its weights (unpacked in the net's steps).
     return X if sample_weight is None else {"X": X, "sample_weight": sample_weight}
 
 
-class SkaugClassifier(ClassifierMixin, BaseEstimator):
+class SkaugClassifier(PortableStateMixin, ClassifierMixin, BaseEstimator):
     """Base class of skaug classifiers (not public; subclass it).
 
     Its shared parameters are documented once, in :mod:`skaug._docstring`,
@@ -138,6 +149,40 @@ class SkaugClassifier(ClassifierMixin, BaseEstimator):
         "device": [StrOptions({"auto", "cpu", "cuda"}), str],
         "verbose": ["verbose"],
     }
+
+    # -- persistence (see skaug._persistence) ----------------------------------
+    def _portable_state(self, state):
+        state = super()._portable_state(state)
+        net = state.pop("net_", None)
+        if net is not None:
+            state["_net_state"] = {
+                "n_features": int(self.n_features_in_),
+                "device": str(net.device),
+                "module": tensors_to_arrays(net.module_.state_dict()),
+                "optimizer": tensors_to_arrays(net.optimizer_.state_dict()),
+                "history": tensors_to_arrays(list(net.history)),
+                # the shuffling and augmentation RNGs, so warm_start continues exactly
+                "generators": [_numpy_state(net.iterator_train__generator),
+                               _numpy_state(net.generator)],
+            }
+        return state
+
+    def _after_portable_load(self):
+        saved = self.__dict__.pop("_net_state", None)
+        if saved is None:
+            return
+        device = load_device(saved["device"])
+        net = self._make_net(saved["n_features"], 0, device, None, self.early_stopping)
+        net.initialize()
+        net.module_.load_state_dict(arrays_to_tensors(saved["module"]))
+        net.optimizer_.load_state_dict(arrays_to_tensors(saved["optimizer"]))
+        net.history = History(saved["history"])
+        generators = [net.iterator_train__generator]
+        if device == saved["device"]:  # a CUDA generator's state does not fit a CPU one
+            generators.append(net.generator)
+        for generator, state in zip(generators, saved["generators"]):
+            generator.set_state(torch.from_numpy(np.array(state)))
+        self.net_ = net
 
     # -- hooks for methods --------------------------------------------------
     def _make_step(self, X, y, sample_weight, seed, device):  # pragma: no cover - abstract
@@ -449,6 +494,13 @@ class SkaugClassifier(ClassifierMixin, BaseEstimator):
                 net.initialize()
                 return self._train(net, X, y, sample_weight, epochs=1)
         net = self.net_
+        if net.step is None:
+            raise ValueError(
+                f"This {type(self).__name__} was loaded from a skops file, which keeps the "
+                "head's weights but not the training state partial_fit continues from. "
+                "Continue with warm_start=True and fit, or keep a pickle/joblib copy of "
+                "your own model to continue partial_fit."
+            )
         if "early_stopping" in dict(net.callbacks_):  # fitted with early stopping: off here
             net.set_params(callbacks=self._net_callbacks(early_stopping=False))
         # a different seed per call, fixed by the number of steps already taken

@@ -31,11 +31,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
 from ._base import check_layer_sizes
+from ._persistence import PortableStateMixin
 from .methods.common import soft_cross_entropy
 from .methods.idaa import FeatureVAE, fit_vae, latent_attack
 
 
-class Augmenter(BaseEstimator):
+class Augmenter(PortableStateMixin, BaseEstimator):
     """Base class of skaug's augmenters: ``augmenter(X, Y, generator) -> (X_aug, Y_aug)``.
 
     Subclasses implement ``_augment`` with the same arguments; ``__call__``

@@ -21,10 +21,11 @@ from ._backbone_loading import (  # noqa: F401 (IMAGENET_*, _load_state_dict re-
     clear_model_cache,
 )
 from ._base import resolve_device
+from ._persistence import PortableStateMixin
 from ._image_inputs import _array_batches, _ImageFiles, _input_kind, _to_unit_float
 
 
-class DeepFeatureExtractor(TransformerMixin, BaseEstimator):
+class DeepFeatureExtractor(PortableStateMixin, TransformerMixin, BaseEstimator):
     """Deep features of frozen pretrained backbones, as a scikit-learn transformer.
 
     Images (or texts) in, one feature row per input out. Several backbones are

@@ -1,8 +1,10 @@
 """Torch modules used as classification heads on fixed features."""
 
 from torch import nn
+from ._persistence import portable_module
 
 
+@portable_module
 class LinearHead(nn.Linear):
     """A linear head ``z = W x (+ b)``; ``bias=False`` is the SeA head.
 
@@ -17,6 +19,7 @@ class LinearHead(nn.Linear):
         super().__init__(n_features, n_classes, bias=bias)
 
 
+@portable_module
 class FeatureHead(nn.Module):
     """Optional MLP then a linear classifier; exposes the last hidden features.
 

@@ -42,6 +42,14 @@ def test_tutorial_code_runs_on_a_fresh_machine(page, monkeypatch, tmp_path):
     sys.modules.pop("tutorial", None)
 
 
+def test_persistence_page_code_runs(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    namespace = {"__name__": "persistence_page"}
+    for block in _python_blocks("persistence.md"):
+        exec(compile(block, "docs/persistence.md", "exec"), namespace)  # noqa: S102
+    assert (tmp_path / "model.skops").is_file()
+
+
 def test_compare_page_lists_the_real_grids():
     from skaug.compare import models
 

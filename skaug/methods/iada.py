@@ -31,6 +31,7 @@ from torch import nn
 from torch.func import functional_call
 
 from .common import softmax_input_gradient, unit_normalize, weighted_mean
+from .._persistence import portable_module
 
 # --------------------------------------------------------------------------- loss
 
@@ -251,6 +252,7 @@ def training_characteristics(h, logits, y, weight, class_counts, stats, progress
     return torch.stack(columns, dim=1)
 
 
+@portable_module
 class PerturbationNet(nn.Module):
     """Ω: characteristics → ε_i. BatchNorm → 2×(Linear 100 + ReLU) → Linear 1 → tanh · max."""
 

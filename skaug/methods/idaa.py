@@ -22,6 +22,7 @@ to the original scale, and ``R(x) + G(x) = x`` holds on any scale.
 
 import torch
 from torch import nn
+from .._persistence import portable_module
 
 
 def _mlp(sizes):
@@ -33,6 +34,7 @@ def _mlp(sizes):
     return nn.Sequential(*layers)
 
 
+@portable_module
 class FeatureVAE(nn.Module):
     """Gaussian VAE on feature rows: MLP encoder to ``(μ, log σ²)``, MLP decoder.
 

