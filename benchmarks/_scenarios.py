@@ -66,18 +66,86 @@ def symmetric_noise(y, rate, rng):
     return y
 
 
-def scenario(name, kind, level, seed, n_test=None):
-    """Train/test split of dataset ``name`` made biased: kind 'lt' (ratio), 'noise' (rate)
-    or 'natural' (as it is)."""
+def ink_attribute(name):
+    """A per-row binary attribute for the subpopulation shift: heavier than its class's median
+    ink (digits: the sum of the raw pixel values, i.e. thick or large strokes)."""
+    if name != "digits":
+        raise ValueError(f"no subpopulation attribute for {name}")
+    from sklearn.datasets import load_digits
+
+    raw, y = load_digits(return_X_y=True)
+    ink = raw.sum(axis=1)
+    medians = {c: np.median(ink[y == c]) for c in np.unique(y)}
+    return (ink > np.array([medians[c] for c in y])).astype(int)
+
+
+def subpopulation_indices(y, attribute, share, rng):
+    """Training rows where each class is dominated by one attribute value: even classes keep
+    a share ``share`` of attribute-1 rows, odd classes of attribute-0 rows (a spurious
+    class–attribute correlation the test set does not have)."""
+    keep = []
+    for c in np.unique(y):
+        rows = np.flatnonzero(y == c)
+        major = rows[attribute[rows] == (1 if c % 2 == 0 else 0)]
+        minor = rows[attribute[rows] != (1 if c % 2 == 0 else 0)]
+        n_minor = min(len(minor), int(round(len(major) * (1 - share) / share)))
+        keep.extend(major)
+        keep.extend(rng.choice(minor, n_minor, replace=False))
+    return np.sort(np.asarray(keep))
+
+
+def scenario(name, kind, level, seed, n_test=None, return_groups=False):
+    """Train/test split of dataset ``name`` made biased: kind 'lt' (ratio), 'noise' (rate),
+    'subpop' (share of the majority attribute value per class) or 'natural' (as it is).
+
+    With ``return_groups``, also the test rows' groups (class × attribute, for the
+    worst-group accuracy; attribute 0 everywhere but in 'subpop')."""
     from sklearn.model_selection import train_test_split
 
     X, y = load_multiclass(name)
+    attribute = ink_attribute(name) if kind == "subpop" else np.zeros(len(y), int)
     rng = np.random.RandomState(seed)
     test_size = n_test or (3000 if name == "cifar10_resnet" else 0.3)
-    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=test_size, stratify=y, random_state=seed)
+    X_tr, X_te, y_tr, y_te, a_tr, a_te = train_test_split(
+        X, y, attribute, test_size=test_size, stratify=y, random_state=seed)
     if kind == "lt":
         keep = long_tail_indices(y_tr, level, rng)
         X_tr, y_tr = X_tr[keep], y_tr[keep]
     elif kind == "noise":
         y_tr = symmetric_noise(y_tr, level, rng)
+    elif kind == "subpop":
+        keep = subpopulation_indices(y_tr, a_tr, level, rng)
+        X_tr, y_tr = X_tr[keep], y_tr[keep]
+    if return_groups:
+        return X_tr, X_te, y_tr, y_te, 2 * y_te + a_te
     return X_tr, X_te, y_tr, y_te
+
+
+def protocol_lines(rows, label, n_train, n_test, worst_column=False):
+    """Markdown table rows of :func:`skaug.compare.compare` results, on balanced accuracy.
+
+    Columns: label, model, accuracy, balanced accuracy (the best in bold, *tie* within
+    one std of it), [worst group,] Δ balanced accuracy vs the best baseline with the
+    corrected resampled t-test's p, fit seconds, tuned values.
+    """
+    from skaug.compare import corrected_ttest
+
+    base = max((r for r in rows if r["role"] == "baseline"), key=lambda r: r["balanced_accuracy"])
+    best = max(rows, key=lambda r: r["balanced_accuracy"])
+    lines = []
+    for r in rows:
+        d = np.array(r["scores"]) - np.array(base["scores"])
+        mean, std, p = corrected_ttest(d, n_train, n_test)
+        delta = "—" if r is base else f"{mean:+.2f} ± {std:.2f} (p = {p:.2f})"
+        bal = f"{r['balanced_accuracy']:.2f} ± {r['balanced_accuracy_std']:.2f}"
+        if r is best:
+            bal = f"**{bal}**"
+        elif best["balanced_accuracy"] - r["balanced_accuracy"] <= best["balanced_accuracy_std"]:
+            bal += " *tie*"
+        cells = [label, r["model"], f"{r['accuracy']:.2f} ± {r['accuracy_std']:.2f}", bal]
+        if worst_column:
+            cells.append(f"{r['worst_group_accuracy']:.2f} ± {r['worst_group_accuracy_std']:.2f}"
+                         if "worst_group_accuracy" in r else "—")
+        cells += [delta, f"{r['fit_seconds']:.1f}", r["tuned"]]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines

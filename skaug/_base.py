@@ -21,6 +21,7 @@ where the method's maths needs all the data).
 
 import contextlib
 import copy
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -106,6 +107,26 @@ def _validate_features(estimator, X, **kwargs):
                 "or skaug.DeepFeatureExtractor for texts and images."
             ) from exc
         raise
+
+
+#: Column means or standard deviations beyond this make an MLP head warn.
+UNSCALED_FEATURES = 1e3
+
+
+def warn_unscaled(estimator, X):
+    """Warn when the columns of ``X`` are far from standardised (the heads' Adam steps and
+    initialisation assume features of order 1)."""
+    mean, std = X.mean(axis=0, dtype=np.float64), X.std(axis=0, dtype=np.float64)
+    scale = np.max(np.maximum(np.abs(mean), std), initial=0.0)
+    if scale > UNSCALED_FEATURES:
+        warnings.warn(
+            f"{type(estimator).__name__}: the features are far from standardised (a column's "
+            f"mean or standard deviation reaches {scale:.3g}); its head trains poorly on them. "
+            "Put sklearn.preprocessing.StandardScaler before it, e.g. "
+            f"make_pipeline(StandardScaler(), {type(estimator).__name__}()).",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def check_layer_sizes(estimator, name):
@@ -316,18 +337,25 @@ class SkaugClassifier(PortableStateMixin, ClassifierMixin, BaseEstimator):
                 "and partial_fit the classes cannot change."
             )
         y = self._label_encoder.transform(y).astype(np.int64)
+        # in float64, and scaled by the largest weight first: weights near float32's
+        # maximum (1e38) neither overflow in the product and mean nor vanish after
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float32, ensure_non_negative=True
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
         if self.class_weight is not None:
-            cw = self._class_weights(y)[y].astype(np.float32)
-            sample_weight = cw if sample_weight is None else sample_weight * cw
+            cw = self._class_weights(y)[y]
+            with np.errstate(over="ignore"):  # an overflow is refused just below
+                sample_weight = cw if sample_weight is None else sample_weight * cw
         if sample_weight is not None:
-            total = sample_weight.mean()
+            if not np.all(np.isfinite(sample_weight)):
+                raise ValueError("sample_weight times class_weight overflows: scale the weights "
+                                 "down (only their ratios matter).")
+            largest = sample_weight.max()
+            total = (sample_weight / largest).mean() if largest > 0 else 0.0
             if not total > 0:
                 raise ValueError("sample_weight (times class_weight) must not be all zero.")
-            sample_weight = sample_weight / total
+            sample_weight = (sample_weight / largest / total).astype(np.float32)
             if np.all(sample_weight == sample_weight[0]):
                 sample_weight = None  # equal weights are no weights
         return self._transform_input(X), y, sample_weight
@@ -585,6 +613,9 @@ class FeatureHeadClassifier(SkaugClassifier):
         "batch_norm": ["boolean"],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
     }
+
+    def _check_problem(self, X, y):
+        warn_unscaled(self, X)
 
     def _build_module(self, n_features, n_classes):
         hidden = tuple(self.hidden_layer_sizes) if self.head == "mlp" else ()

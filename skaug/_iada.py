@@ -1,6 +1,7 @@
 """IADAClassifier: the scikit-learn estimator around :mod:`skaug.methods.iada`."""
 
 import copy
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -25,7 +26,12 @@ from .methods.iada import (
     training_characteristics,
 )
 
-_FULL_COVARIANCE_LIMIT = 2**31  # bytes: beyond this, full class covariances are refused
+#: Bytes of memory a fit with full class covariances may use at its peak (default 2 GiB).
+FULL_COVARIANCE_LIMIT = 2**31
+#: Peak memory of a fit with full covariances, in multiples of the covariances' size
+#: (measured: 1.0 GB above the process's baseline for 4 classes × 3000² float32 = 137 MB,
+#: i.e. 7.3×; the update and the quadratic forms hold several C·d² temporaries).
+FULL_COVARIANCE_PEAK_FACTOR = 7.5
 
 
 class IADAStep(Step):
@@ -186,9 +192,13 @@ class IADAClassifier(FeatureHeadClassifier):
         Dropout after each hidden layer (``head="mlp"``).
     batch_norm : bool, default=False
         Batch normalisation before each hidden ReLU (``head="mlp"``).
-    covariance : {"full", "diag"}, default="full"
-        Full ``d×d`` class covariances (``C·d²`` floats; refused beyond 2 GiB)
-        or only their diagonals (``C·d``) for large ``d``.
+    covariance : {"auto", "full", "diag"}, default="auto"
+        Full ``d×d`` class covariances (``C·d²`` floats) or only their
+        diagonals (``C·d``). A fit with full covariances needs about
+        ``7.5 × 4·C·d²`` bytes at its peak; ``"auto"`` uses full covariances
+        when that is within ``skaug._iada.FULL_COVARIANCE_LIMIT`` (2 GiB) and
+        the diagonals otherwise, with a warning; ``"full"`` beyond the limit
+        raises a ``ValueError``.
     meta_per_class : int, default=10
         Meta-set rows per class for ``"meta"`` (at most half of a class's rows).
         These rows are never trained on.
@@ -251,7 +261,7 @@ class IADAClassifier(FeatureHeadClassifier):
         "lambda0": [Interval(Real, 0, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "beta": [Interval(Real, 0, None, closed="left")],
-        "covariance": [StrOptions({"full", "diag"})],
+        "covariance": [StrOptions({"auto", "full", "diag"})],
         "meta_per_class": [Interval(Integral, 1, None, closed="left")],
         "meta_lr": [Interval(Real, 0, None, closed="neither")],
         "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
@@ -269,7 +279,7 @@ class IADAClassifier(FeatureHeadClassifier):
         hidden_layer_sizes=(256,),
         dropout=0.0,
         batch_norm=False,
-        covariance="full",
+        covariance="auto",
         meta_per_class=10,
         meta_lr=1e-3,
         warmup_epochs=5,
@@ -340,16 +350,28 @@ class IADAClassifier(FeatureHeadClassifier):
             )
         return np.sort(np.asarray(meta))
 
+    def _diagonal_covariance(self, n_classes, width):
+        """Whether this fit keeps only the covariances' diagonals (see ``covariance``)."""
+        if self.covariance == "diag":
+            return True
+        peak = FULL_COVARIANCE_PEAK_FACTOR * 4 * n_classes * width**2
+        if peak <= FULL_COVARIANCE_LIMIT:
+            return False
+        need = (f"full class covariances of {n_classes} classes × {width}² floats "
+                f"({4 * n_classes * width**2 / 2**30:.2f} GiB) need about {peak / 2**30:.1f} GiB "
+                f"at the peak of a fit, beyond the limit of "
+                f"{FULL_COVARIANCE_LIMIT / 2**30:.1f} GiB")
+        if self.covariance == "full":
+            raise ValueError(f"covariance='full': {need}. Use covariance='diag' (or 'auto').")
+        warnings.warn(f"covariance='auto' keeps only the diagonals: {need}.", UserWarning,
+                      stacklevel=5)
+        return True
+
     def _make_step(self, X, y, sample_weight, seed, device):
         n_classes = len(self.classes_)
         width = (tuple(self.hidden_layer_sizes) if self.head == "mlp" else ()) or (X.shape[1],)
         width = width[-1]
-        if self.covariance == "full" and 4 * n_classes * width**2 > _FULL_COVARIANCE_LIMIT:
-            raise ValueError(
-                f"covariance='full' needs {n_classes} × {width} × {width} floats "
-                f"({4 * n_classes * width**2 / 2**30:.1f} GiB) for {n_classes} classes of "
-                f"{width}-d features. Use covariance='diag'."
-            )
+        diagonal = self._diagonal_covariance(n_classes, width)
         meta = None
         if self.perturbation == "meta":
             rows = self._split_meta(y, seed)
@@ -360,7 +382,7 @@ class IADAClassifier(FeatureHeadClassifier):
         step = IADAStep(
             n_classes=n_classes, n_hidden=width, perturbation=self.perturbation,
             epsilon=self.epsilon, lambda0=self.lambda0, alpha=self.alpha, beta=self.beta,
-            diagonal=self.covariance == "diag",
+            diagonal=diagonal,
             warmup_fraction=min(self.warmup_epochs / self.max_epochs, 1.0), meta=meta,
             meta_lr=self.meta_lr, lr=self.lr, meta_batch_size=self.batch_size, device=device,
         )

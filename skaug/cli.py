@@ -8,8 +8,10 @@
 """
 
 import argparse
+import os
 import sys
 import time
+from pathlib import Path
 
 from . import compare as cmp
 from .datasets import BUILTIN_DATASETS, load_builtin
@@ -32,6 +34,12 @@ def _parser():
     )
     p.add_argument("csv", nargs="?", help="a CSV file with a header row (default: built-in data)")
     p.add_argument("--target", help="the label column of the CSV file")
+    p.add_argument("--encoding", default="utf-8",
+                   help="text encoding of the CSV file (default utf-8; a byte-order mark is "
+                        "followed; e.g. latin-1, cp1252, utf-16)")
+    p.add_argument("--max-rows", type=int,
+                   help="use at most this many rows of the CSV, drawn stratified by the target "
+                        "(large files: time and memory)")
     p.add_argument("--drop", default="", help="comma-separated columns of the CSV to ignore")
     p.add_argument("--dataset", choices=sorted(BUILTIN_DATASETS), default="qsar_biodeg",
                    help="built-in dataset when no CSV is given (default: qsar_biodeg)")
@@ -57,6 +65,11 @@ def _parser():
     p.add_argument("--random-state", type=int, default=0)
     p.add_argument("--output", help="also write the table to this .csv or .md file")
     p.add_argument("--plot", help="also draw the table as a bar chart into this .png file")
+    p.add_argument("--save", help="refit the best model (by the metric) on all rows, tuned by "
+                                  "inner CV, and save it to this .skops file "
+                                  "(load with skaug.persistence.load)")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite existing --output, --plot and --save files")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -69,18 +82,19 @@ def run_compare(args, out=None):
         raise ValueError("--repeats must be at least 1.")
     if args.epochs < 1:
         raise ValueError("--epochs must be at least 1.")
-    if args.output and not args.output.lower().endswith((".csv", ".md")):
-        raise ValueError(f"--output must end in .csv or .md, got {args.output}.")
-    if args.plot and not args.plot.lower().endswith(".png"):
-        raise ValueError(f"--plot must end in .png, got {args.plot}.")
+    if args.max_rows is not None and args.max_rows < 10:
+        raise ValueError("--max-rows must be at least 10.")
+    _check_outputs(args)
     methods = cmp.parse_methods(args.methods)
     if args.csv:
         if not args.target:
             raise ValueError("a CSV file needs --target, the name of its label column.")
         drop = [c.strip() for c in args.drop.split(",") if c.strip()]
-        X, y, kinds, names, notes = cmp.load_csv(args.csv, args.target, drop)
+        X, y, kinds, names, notes = cmp.load_csv(args.csv, args.target, drop,
+                                                 encoding=args.encoding, max_rows=args.max_rows,
+                                                 random_state=args.random_state)
         n_cat = kinds.count("categorical")
-        title = f"{args.csv} (target {args.target!r})"
+        title = f"{cmp.printable(args.csv)} (target {cmp.printable(args.target)!r})"
         print(f"{title}: {len(y)} rows, {len(kinds) - n_cat} numeric and {n_cat} categorical "
               f"columns, {len(set(y))} classes", file=out)
         for note in notes:
@@ -118,15 +132,66 @@ def run_compare(args, out=None):
     print(f"\nverdict: {sentence}", file=out)
     if args.output:
         cmp.write_rows(rows, args.output)
-        print(f"table written to {args.output}", file=out)
+        print(f"table written to {cmp.printable(args.output)}", file=out)
     if args.plot:
         from .plot import plot_comparison
 
         ax = plot_comparison(rows, title=title, metric=metric)
-        ax.figure.savefig(args.plot, dpi=110)
-        print(f"plot written to {args.plot}", file=out)
+        cmp.write_atomically(args.plot, lambda tmp: ax.figure.savefig(tmp, dpi=110, format="png"))
+        print(f"plot written to {cmp.printable(args.plot)}", file=out)
+    if args.save:
+        from .persistence import dump
+
+        best = max(rows, key=lambda r: r[metric])
+        model = cmp.refit_best(best["method"], X, y, preprocessor=preprocessor,
+                               inner_cv=args.inner_cv, metric=metric,
+                               class_weight=args.class_weight, epochs=args.epochs,
+                               random_state=args.random_state)
+        cmp.write_atomically(args.save, lambda tmp: dump(model, tmp))
+        chosen = {k: v for k, v in model.named_steps["model"].get_params().items()
+                  if f"model__{k}" in _grid_keys(best["method"])}
+        print(f"saved {best['model']} (best {metric.replace('_', ' ')}; refitted on all "
+              f"{len(y)} rows, tuned: {chosen}) to {cmp.printable(args.save)}; load it with "
+              "skaug.persistence.load", file=out)
     print(f"done in {time.time() - start:.0f} s", file=out)
     return rows
+
+
+def _grid_keys(name):
+    return {f"model__{k}" for k in cmp.models()[name].grid} | {"model__class_weight"}
+
+
+_SUFFIXES = {"output": (".csv", ".md"), "plot": (".png",), "save": (".skops",)}
+
+
+def _check_outputs(args):
+    """Refuse, before any fitting, output paths that cannot or must not be written."""
+    inputs = {Path(args.csv).resolve()} if args.csv else set()
+    seen = {}
+    for flag, suffixes in _SUFFIXES.items():
+        value = getattr(args, flag)
+        if not value:
+            continue
+        path, shown = Path(value), cmp.printable(value)
+        if not value.lower().endswith(suffixes):
+            raise ValueError(f"--{flag} must end in {' or '.join(suffixes)}, got {shown}.")
+        if path.resolve() in inputs:
+            raise ValueError(f"--{flag} {shown} is the input file: refusing to overwrite it.")
+        if path.resolve() in seen:
+            raise ValueError(f"--{flag} and --{seen[path.resolve()]} are the same file, {shown}.")
+        seen[path.resolve()] = flag
+        if path.is_dir():
+            raise ValueError(f"--{flag} {shown} is a directory; give a file name in it.")
+        if path.exists() and not args.force:
+            raise ValueError(f"--{flag} {shown} exists; pass --force to overwrite it, or "
+                             "choose another name.")
+        parent = path.resolve().parent
+        if not parent.is_dir():
+            raise ValueError(f"--{flag} {shown}: the folder {cmp.printable(parent)} does not "
+                             "exist.")
+        if not os.access(parent, os.W_OK):
+            raise ValueError(f"--{flag} {shown}: the folder {cmp.printable(parent)} is not "
+                             "writable.")
 
 
 def main(argv=None):
@@ -134,8 +199,14 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         run_compare(args)
+    except KeyboardInterrupt:
+        # nothing partial is written: outputs are written whole, and only at the end
+        parser.exit(130, "skaug compare: interrupted; no output written.\n")
     except (ValueError, FileNotFoundError, ImportError) as exc:
         parser.exit(2, f"skaug compare: error: {exc}\n")
+    except OSError as exc:  # disk full, permission denied, ... while writing
+        where = f" {cmp.printable(exc.filename)}" if exc.filename else ""
+        parser.exit(2, f"skaug compare: error: cannot write{where}: {exc.strerror or exc}\n")
     return 0
 
 

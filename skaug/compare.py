@@ -23,6 +23,7 @@ ones (fitted inside each fold).
 """
 
 import csv
+import re
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -93,6 +94,11 @@ def _torch_models(early_stopping=True):
                         lambda rs, ep: SAflexClassifier(CutMix(), max_epochs=ep,
                                                         random_state=rs, **stop),
                         {"augmenter__p": [0.0, 0.5, 0.9]}),
+        "saflex-paper": Model("SAflex(CutMix), paper setting", "method",
+                              lambda rs, ep: SAflexClassifier(
+                                  CutMix(), rescale=False, beta=1.0, temperature=0.01,
+                                  validation_interval=1, max_epochs=ep, random_state=rs, **stop),
+                              {"augmenter__p": [0.0, 0.5, 0.9]}),
         "idaa": Model("IDAA (MLP head)", "method",
                       lambda rs, ep: IDAAClassifier(max_epochs=ep, random_state=rs, **stop),
                       {"epsilon": [0.0, 0.1, 0.3]}),
@@ -123,11 +129,12 @@ def models(early_stopping=True):
 
 
 #: Names of the models, and the default selection of ``skaug compare``.
-MODELS = ("lr", "hgb", "linear", "mlp", "sea", "iada", "meta-iada", "cutmix", "saflex", "idaa")
+MODELS = ("lr", "hgb", "linear", "mlp", "sea", "iada", "meta-iada", "cutmix", "saflex",
+          "saflex-paper", "idaa")
 BASELINES = ("lr", "hgb", "linear", "mlp")
 DEFAULT_METHODS = ("sea", "saflex", "idaa")
 _HEAD_BASELINE = {"sea": "linear", "iada": "linear", "meta-iada": "linear",
-                  "cutmix": "mlp", "saflex": "mlp", "idaa": "mlp"}
+                  "cutmix": "mlp", "saflex": "mlp", "saflex-paper": "mlp", "idaa": "mlp"}
 
 
 def parse_methods(text, always=("lr", "hgb")):
@@ -150,103 +157,194 @@ def parse_methods(text, always=("lr", "hgb")):
     return [b for b in BASELINES if b in needed] + methods
 
 
-def _is_number(text):
+def printable(text):
+    """``text`` with control characters (terminal escape codes, ...) escaped, for messages."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def _sniff(path, encoding):
+    """``(encoding, delimiter, decimal)`` of a CSV file, from its first 64 KB."""
+    with open(path, "rb") as f:
+        head = f.read(65536)
+    if encoding in (None, "utf-8"):  # a byte-order mark says which encoding
+        encoding = next((enc for bom, enc in _BOMS if head.startswith(bom)), "utf-8")
     try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+        sample = head.decode(encoding, errors="strict")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not merely a character cut at the 64 KB boundary
+            raise ValueError(
+                f"{printable(path.name)} is not valid {encoding} text (byte "
+                f"{head[exc.start:exc.start + 1]!r} at position {exc.start}). Pass its encoding "
+                "with --encoding, e.g. --encoding latin-1 or --encoding cp1252 for files from "
+                "older spreadsheets, --encoding utf-16 for some Excel exports."
+            ) from exc
+        sample = head[: exc.start].decode(encoding)
+    except LookupError as exc:
+        raise ValueError(f"unknown encoding {encoding!r}: use a Python codec name such as "
+                         "utf-8, latin-1, cp1252 or utf-16.") from exc
+    lines = sample.splitlines()[:-1] or sample.splitlines()  # the last line may be cut
+    try:
+        delimiter = csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t").delimiter
+    except csv.Error:
+        delimiter = ","
+    # decimal commas ("3,14") appear in files whose fields are not separated by commas
+    body = "\n".join(lines[1:])
+    decimal = "," if delimiter != "," and re.search(r"(^|[;\t])-?\d+,\d+([;\t]|$)", body, re.M) \
+        and not re.search(r"(^|[;\t])-?\d+\.\d+([;\t]|$)", body, re.M) else "."
+    return encoding, delimiter, decimal
 
 
-def load_csv(path, target, drop=()):
-    """Read a CSV file into ``(X, y, kinds, names)``.
+def _check_field_counts(path, encoding, delimiter, n_fields):
+    """Refuse rows with more or fewer fields than the header, naming the line (streamed)."""
+    with open(path, newline="", encoding=encoding) as f:
+        for i, row in enumerate(csv.reader(f, delimiter=delimiter), start=1):
+            if row and len(row) != n_fields:
+                raise ValueError(f"{printable(path.name)}, line {i}: {len(row)} fields, but the "
+                                 f"header has {n_fields}.")
 
-    A column whose non-missing values all parse as numbers is numeric
-    (missing values become NaN); any other column is categorical (missing
-    values become the category ``"missing"``). Columns that look like
-    identifiers carry no pattern to learn and are dropped, with a note:
-    integer columns whose values are all distinct (row numbers, customer
-    ids) and categorical columns with more than 50 distinct values making up
-    more than 5 % of the rows (names, free text). So are the columns named in
-    ``drop``. Rows
-    without a target are dropped. The delimiter (comma, semicolon, tab) is
-    detected.
+
+def load_csv(path, target, drop=(), *, encoding="utf-8", max_rows=None, random_state=0):
+    """Read a CSV file into ``(X, y, kinds, names, notes)``, with pandas.
+
+    The encoding (``encoding``, or the file's byte-order mark), the
+    delimiter (comma, semicolon or tab) and decimal commas (``3,14`` in a
+    semicolon- or tab-separated file) are detected. A column whose
+    non-missing values all parse as numbers is numeric (missing values —
+    empty, ``NA``, ``?``, ... — become NaN; ``inf`` is refused, naming the
+    column); any other column is categorical (missing values become the
+    category ``"missing"``). Columns that look like identifiers carry no
+    pattern to learn and are dropped, with a note: integer columns whose
+    values are all distinct (row numbers, customer ids) and categorical
+    columns with more than 50 distinct values making up more than 5 % of the
+    rows (names, free text). So are the columns named in ``drop``. Rows
+    without a target are dropped.
+
+    Parameters
+    ----------
+    path : str or path-like
+    target : str
+        The label column.
+    drop : sequence of str, default=()
+    encoding : str, default="utf-8"
+        A Python codec name (``"latin-1"``, ``"cp1252"``, ``"utf-16"``, ...).
+    max_rows : int, default=None
+        Keep at most this many rows, drawn stratified by the target (for
+        large files: time and memory). A note says so.
+    random_state : int, default=0
+        Seed of the ``max_rows`` draw.
 
     Returns
     -------
-    X : ndarray of object, shape (n_samples, n_features)
+    X : pandas.DataFrame of shape (n_samples, n_features)
+        Numeric columns as float64, categorical ones as strings.
     y : ndarray of str, shape (n_samples,)
     kinds : list of {"numeric", "categorical"}
     names : list of str
         Column names of ``X``.
     notes : list of str
-        What was dropped, for the user.
+        What was dropped or sampled, and why, for the user.
     """
+    import pandas as pd
+
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no such file: {path}")
+        raise FileNotFoundError(f"no such file: {printable(path)}")
     if path.suffix.lower() not in (".csv", ".tsv", ".txt"):
-        raise ValueError(f"{path.name} is not a CSV file (expected a .csv, .tsv or .txt "
-                         "file of comma-, semicolon- or tab-separated columns with a header row).")
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        sample = f.read(65536)
-        f.seek(0)
-        try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        rows = [r for r in csv.reader(f, dialect) if r]
-    if len(rows) < 2:
-        raise ValueError(f"{path.name} has no data rows under its header.")
-    header = [h.strip() for h in rows[0]]
+        raise ValueError(f"{printable(path.name)} is not a CSV file (expected a .csv, .tsv or "
+                         ".txt file of comma-, semicolon- or tab-separated columns with a "
+                         "header row).")
+    encoding, delimiter, decimal = _sniff(path, encoding)
+    name = printable(path.name)
+    try:
+        frame = pd.read_csv(path, sep=delimiter, decimal=decimal, encoding=encoding,
+                            na_values=sorted({v for m in MISSING for v in (m, m.upper(), m.title())}) + ["NaN"],
+                            keep_default_na=False, skipinitialspace=True,
+                            skip_blank_lines=True)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{name} is not valid {encoding} text ({exc.reason} at byte "
+                         f"{exc.start}). Pass its encoding with --encoding, e.g. latin-1, "
+                         "cp1252 or utf-16.") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise ValueError(f"{name} is empty: it needs a header row and data rows.") from exc
+    except pd.errors.ParserError as exc:
+        _check_field_counts(path, encoding, delimiter, len(pd.read_csv(
+            path, sep=delimiter, encoding=encoding, nrows=0).columns))
+        raise ValueError(f"{name} cannot be read as CSV: {exc}") from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.isna().all(axis=1).any() or frame.shape[1] > 1 and frame.iloc[:, -1].isna().any():
+        _check_field_counts(path, encoding, delimiter, frame.shape[1])  # short rows?
+    if len(frame) == 0:
+        raise ValueError(f"{name} has no data rows under its header.")
+    header = list(frame.columns)
     if target not in header:
-        raise ValueError(f"{path.name} has no column {target!r}; its columns are: "
-                         f"{', '.join(header)}. Pass the label column with --target.")
-    for i, r in enumerate(rows[1:], start=2):
-        if len(r) != len(header):
-            raise ValueError(f"{path.name}, line {i}: {len(r)} fields, but the header has "
-                             f"{len(header)}.")
-    body = np.array([[v.strip() for v in r] for r in rows[1:]], dtype=object)
-    t = header.index(target)
-    has_target = np.array([v.lower() not in MISSING for v in body[:, t]])
-    notes = []
-    if not has_target.all():
-        notes.append(f"dropped {int((~has_target).sum())} rows without a {target!r} value")
-        body = body[has_target]
-    y = body[:, t].astype(str)
+        raise ValueError(f"{name} has no column {printable(target)!r}; its columns are: "
+                         f"{', '.join(map(printable, header))}. Pass the label column with "
+                         "--target.")
     unknown_drop = [c for c in drop if c not in header]
     if unknown_drop:
-        raise ValueError(f"cannot drop {', '.join(unknown_drop)}: no such column(s).")
-    columns, kinds, names = [], [], []
-    for j, name in enumerate(header):
-        if j == t or name in drop:
+        raise ValueError(f"cannot drop {', '.join(map(printable, unknown_drop))}: no such "
+                         "column(s).")
+    notes = []
+    has_target = frame[target].notna().to_numpy()
+    if not has_target.all():
+        notes.append(f"dropped {int((~has_target).sum())} rows without a "
+                     f"{printable(target)!r} value")
+        frame = frame[has_target]
+    labels = frame[target]
+    if pd.api.types.is_float_dtype(labels) and (labels == labels.round()).all():
+        labels = labels.astype("Int64")  # 0/1 labels stay "0"/"1", not "0.0"/"1.0"
+    y = labels.astype(str).str.strip().to_numpy(dtype=str)
+    if max_rows is not None and len(frame) > max_rows:
+        from sklearn.model_selection import train_test_split
+
+        keep, _ = train_test_split(np.arange(len(frame)), train_size=max_rows,
+                                   stratify=y, random_state=random_state)
+        keep = np.sort(keep)
+        notes.append(f"kept {max_rows} of {len(frame)} rows (--max-rows), drawn stratified "
+                     "by the target")
+        frame, y = frame.iloc[keep], y[keep]
+    columns, kinds, names = {}, [], []
+    for col in header:
+        if col == target or col in drop:
             continue
-        col = body[:, j]
-        missing = np.array([v.lower() in MISSING for v in col])
-        distinct = len(set(col[~missing]))
-        if all(_is_number(v) for v in col[~missing]) and (~missing).any():
-            values = np.where(missing, "nan", col).astype(np.float64)
-            if distinct == len(col) and np.all(values == np.round(values)):
-                notes.append(f"dropped {name!r}: distinct integers in every row (an "
+        values = frame[col]
+        shown = printable(col)
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            values = values.astype(str).str.strip().where(values.notna(), None)
+        if pd.api.types.is_numeric_dtype(values) and values.notna().any():
+            values = values.astype(np.float64)
+            if np.isinf(values).any():
+                raise ValueError(f"column {shown!r} of {name} holds infinite values (inf); "
+                                 "replace them (e.g. by an empty cell, then imputed) or drop "
+                                 f"the column with --drop {shown!r}.")
+            if values.notna().all() and values.nunique() == len(values) \
+                    and np.all(values == np.round(values)):
+                notes.append(f"dropped {shown!r}: distinct integers in every row (an "
                              "identifier?)")
                 continue
-            columns.append(values.astype(object))
+            columns[col] = values.to_numpy()
             kinds.append("numeric")
         else:
-            if distinct > max(50, 0.05 * len(col)):
-                notes.append(f"dropped {name!r}: {distinct} distinct text values (an "
-                             "identifier or free text?)")
+            distinct = values.nunique(dropna=True)
+            if distinct > max(50, 0.05 * len(values)):
+                reason = "free text" if decimal == "." else "free text, or numbers in a format not read"
+                notes.append(f"dropped {shown!r}: {distinct} distinct text values (an "
+                             f"identifier or {reason}?)")
                 continue
-            columns.append(np.where(missing, "missing", col))
+            columns[col] = values.fillna("missing").to_numpy(dtype=object)
             kinds.append("categorical")
-        names.append(name)
+        names.append(col)
     if not columns:
-        raise ValueError(f"{path.name} has no feature columns besides {target!r}.")
-    return np.column_stack(columns), y, kinds, names, notes
-
-
-def _to_float(X):
-    return np.asarray(X, dtype=np.float64)
+        raise ValueError(f"{name} has no feature columns besides {printable(target)!r}"
+                         + (": " + "; ".join(notes) if notes else "") + ".")
+    X = pd.DataFrame(columns, index=pd.RangeIndex(len(y)))
+    return X, y, kinds, names, notes
 
 
 def unit_rows(X, tol=1e-3):
@@ -264,14 +362,13 @@ def make_preprocessor(kinds):
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
     numeric = [i for i, k in enumerate(kinds) if k == "numeric"]
     categorical = [i for i, k in enumerate(kinds) if k == "categorical"]
     parts = []
     if numeric:
-        parts.append(("numeric", make_pipeline(FunctionTransformer(_to_float),
-                                               SimpleImputer(strategy="median"),
+        parts.append(("numeric", make_pipeline(SimpleImputer(strategy="median"),
                                                StandardScaler()), numeric))
     if categorical:
         parts.append(("categorical", OneHotEncoder(handle_unknown="ignore",
@@ -302,22 +399,22 @@ def default_metric(y):
     return "balanced_accuracy" if counts.min() / counts.sum() < 0.2 else "accuracy"
 
 
-def _tune_fit_score(name, fold, model, preprocessor, X, y, train, test, *, inner_cv, metric,
-                    class_weight, epochs, seed):
-    """Tune ``model`` by inner CV on the training rows only, refit there, score the test rows."""
-    import torch
+def tuned_search(model, preprocessor, X, y, *, inner_cv, metric, class_weight, epochs, seed):
+    """The unfitted ``GridSearchCV`` that tunes ``model`` (a :class:`Model`) on rows ``(X, y)``.
+
+    A pipeline ``prep`` → ``model`` over the model's grid, by stratified
+    inner CV; ``class_weight`` joins the grid (None, "balanced") when the
+    classes are unbalanced and ``class_weight`` is None, else is fixed.
+    """
     from sklearn.base import clone
-    from sklearn.metrics import accuracy_score, balanced_accuracy_score
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
     from sklearn.pipeline import Pipeline
-    from sklearn.utils import _safe_indexing
-    from threadpoolctl import threadpool_limits
 
     estimator = model.make(seed, epochs)
     if "covariance" in estimator.get_params() and X.shape[1] > 256:
         estimator.set_params(covariance="diag")  # docs/iada.md: full is C·d² per batch
     grid = {f"model__{k}": v for k, v in model.grid.items()}
-    _, counts = np.unique(y[train], return_counts=True)
+    _, counts = np.unique(y, return_counts=True)
     if "class_weight" in estimator.get_params():
         if class_weight is None and counts.min() == counts.max():
             pass  # balanced classes: class_weight="balanced" is the same model as None
@@ -326,11 +423,57 @@ def _tune_fit_score(name, fold, model, preprocessor, X, y, train, test, *, inner
         else:
             estimator.set_params(class_weight=class_weight)
     prep = preprocessor if isinstance(preprocessor, str) else clone(preprocessor)
-    search = GridSearchCV(
+    return GridSearchCV(
         Pipeline([("prep", prep), ("model", estimator)]), grid, scoring=metric,
         cv=StratifiedKFold(inner_cv, shuffle=True, random_state=seed), n_jobs=1,
         error_score="raise",
     )
+
+
+def refit_best(name, X, y, *, preprocessor=None, inner_cv=2, metric=None, class_weight=None,
+               epochs=50, random_state=0, early_stopping=True):
+    """Tune model ``name`` by inner CV on all rows, as :func:`compare` does per fold, and refit.
+
+    Returns the fitted pipeline (preprocessing, then the model with the
+    chosen values), ready to save (``skaug compare --save``).
+
+    Examples
+    --------
+    >>> from skaug.compare import refit_best
+    >>> from skaug.datasets import load_builtin
+    >>> X, y = load_builtin("qsar_biodeg")
+    >>> pipe = refit_best("lr", X, y)
+    >>> pipe.named_steps["model"].C in (0.01, 1.0, 100.0)
+    True
+    """
+    from sklearn.preprocessing import StandardScaler
+
+    y = np.asarray(y)
+    preprocessor = StandardScaler() if preprocessor is None else preprocessor
+    search = tuned_search(models(early_stopping)[name], preprocessor, X, y,
+                          inner_cv=inner_cv, metric=metric or default_metric(y),
+                          class_weight=class_weight, epochs=epochs, seed=random_state)
+    return search.fit(X, y).best_estimator_
+
+
+def worst_group_accuracy(y_true, y_pred, groups):
+    """The lowest accuracy (%) over the groups of the rows (e.g. class × attribute cells)."""
+    groups = np.asarray(groups)
+    return min(100 * float(np.mean(y_true[groups == g] == y_pred[groups == g]))
+               for g in np.unique(groups))
+
+
+def _tune_fit_score(name, fold, model, preprocessor, X, y, train, test, *, inner_cv, metric,
+                    class_weight, epochs, seed, groups=None):
+    """Tune ``model`` by inner CV on the training rows only, refit there, score the test rows."""
+    import torch
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score
+    from sklearn.utils import _safe_indexing
+    from threadpoolctl import threadpool_limits
+
+    X_train = _safe_indexing(X, train)
+    search = tuned_search(model, preprocessor, X_train, y[train], inner_cv=inner_cv,
+                          metric=metric, class_weight=class_weight, epochs=epochs, seed=seed)
     threads = torch.get_num_threads()
     # one thread per task: small heads gain nothing from more, and tasks run side by side
     with warnings.catch_warnings(record=True) as caught, threadpool_limits(1):
@@ -338,12 +481,15 @@ def _tune_fit_score(name, fold, model, preprocessor, X, y, train, test, *, inner
         torch.set_num_threads(1)
         try:
             start = time.perf_counter()
-            search.fit(_safe_indexing(X, train), y[train])
+            search.fit(X_train, y[train])
             seconds = time.perf_counter() - start
             pred = search.predict(_safe_indexing(X, test))
         finally:
             torch.set_num_threads(threads)
+    extra = {} if groups is None else {
+        "worst_group_accuracy": worst_group_accuracy(y[test], pred, groups[test])}
     return {
+        **extra,
         "name": name,
         "fold": fold,
         "accuracy": 100 * accuracy_score(y[test], pred),
@@ -367,7 +513,8 @@ def _tuned_summary(choices):
 
 def compare(X, y, methods=DEFAULT_METHODS, *, preprocessor=None, cv=3, repeats=1, inner_cv=2,
             metric=None, class_weight=None, epochs=50, random_state=0, n_jobs=1,
-            progress=True, splits=None, baselines=("lr", "hgb"), early_stopping=True):
+            progress=True, splits=None, baselines=("lr", "hgb"), early_stopping=True,
+            groups=None, extra_models=None):
     """Cross-validate the methods and the baselines they need, each tuned by inner CV.
 
     Parameters
@@ -409,6 +556,14 @@ def compare(X, y, methods=DEFAULT_METHODS, *, preprocessor=None, cv=3, repeats=1
     early_stopping : bool, default=True
         Whether the torch heads stop early (on a tenth of their training
         rows) or run ``epochs`` epochs.
+    groups : array-like of shape (n_samples,), default=None
+        A group label per row (e.g. class × a subpopulation attribute). Each
+        result row then has ``worst_group_accuracy`` (and its ``_std``): the
+        lowest accuracy over the groups of the test rows, mean over folds.
+        Never used for fitting or tuning.
+    extra_models : dict of str to Model, default=None
+        Further models by name (e.g. a benchmark's controls), run after the
+        others under the same protocol; name them in ``methods``.
 
     Returns
     -------
@@ -438,7 +593,11 @@ def compare(X, y, methods=DEFAULT_METHODS, *, preprocessor=None, cv=3, repeats=1
     X = X if hasattr(X, "iloc") else np.asarray(X)
     if splits is None:
         check_target(y, cv, inner_cv)
-    names = parse_methods(",".join(methods), always=baselines)
+    extra_models = dict(extra_models or {})
+    methods = list(methods)
+    names = parse_methods(",".join(m for m in methods if m not in extra_models),
+                          always=baselines)
+    names += [m for m in dict.fromkeys(methods) if m in extra_models]
     metric = metric or default_metric(y)
     if metric not in ("accuracy", "balanced_accuracy"):
         raise ValueError(f"metric must be 'accuracy' or 'balanced_accuracy', got {metric!r}.")
@@ -448,12 +607,13 @@ def compare(X, y, methods=DEFAULT_METHODS, *, preprocessor=None, cv=3, repeats=1
                                            random_state=random_state)
         splits = splitter.split(np.zeros(len(y)), y)
     folds = [(np.asarray(tr), np.asarray(te)) for tr, te in splits]
-    registry = models(early_stopping)
+    registry = {**models(early_stopping), **extra_models}
     tasks = [(name, f) for f in range(len(folds)) for name in names]
     run = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
         delayed(_tune_fit_score)(
             name, f, registry[name], preprocessor, X, y, *folds[f], inner_cv=inner_cv,
             metric=metric, class_weight=class_weight, epochs=epochs, seed=random_state,
+            groups=None if groups is None else np.asarray(groups),
         )
         for name, f in tasks
     )
@@ -470,7 +630,12 @@ def _row(name, model, results, metric, folds):
     results = sorted(results, key=lambda r: r["fold"])  # paired with the other models' folds
     acc = np.array([r["accuracy"] for r in results])
     bal = np.array([r["balanced_accuracy"] for r in results])
+    worst = {}
+    if "worst_group_accuracy" in results[0]:
+        wg = np.array([r["worst_group_accuracy"] for r in results])
+        worst = {"worst_group_accuracy": wg.mean(), "worst_group_accuracy_std": wg.std()}
     return {
+        **worst,
         "method": name, "model": model.label, "role": model.role,
         "accuracy": acc.mean(), "accuracy_std": acc.std(),
         "balanced_accuracy": bal.mean(), "balanced_accuracy_std": bal.std(),
@@ -553,18 +718,45 @@ def format_table(rows, markdown=False):
     return "\n".join([fmt(head).rstrip(), *(fmt(c).rstrip() for c in cells)]) + "\n"
 
 
+def write_atomically(path, write):
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then move it onto ``path``.
+
+    A failed write (full disk, interrupt) leaves ``path`` as it was, never
+    half-written.
+    """
+    import os
+    import tempfile
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:  # name the file the user asked for, not the temporary one
+        Path(tmp).unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def write_rows(rows, path):
     """Write the result rows to ``path``: CSV (``.csv``) or markdown (``.md``)."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix == ".md":
-        path.write_text(format_table(rows, markdown=True))
-    elif suffix == ".csv":
+    if suffix not in (".md", ".csv"):
+        raise ValueError(f"--output must end in .csv or .md, got {printable(path.name)}.")
+
+    def write(tmp):
+        if suffix == ".md":
+            Path(tmp).write_text(format_table(rows, markdown=True), encoding="utf-8")
+            return
         flat = [{k: " | ".join(map(str, v)) if isinstance(v, list) else v for k, v in r.items()}
                 for r in rows]
-        with open(path, "w", newline="") as f:
+        with open(tmp, "w", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=list(flat[0]))
             writer.writeheader()
             writer.writerows(flat)
-    else:
-        raise ValueError(f"--output must end in .csv or .md, got {path.name}.")
+
+    write_atomically(path, write)

@@ -219,7 +219,8 @@ class DeepFeatureExtractor(PortableStateMixin, TransformerMixin, BaseEstimator):
         return all(isinstance(b, nn.Module) for b, _ in self._specs())
 
     def _batches(self, X, backbone):
-        kind = "vectors" if isinstance(X, np.ndarray) and X.ndim == 2 else _input_kind(X)
+        vectors = isinstance(X, np.ndarray) and X.ndim == 2 and self._vector_mode()
+        kind = "vectors" if vectors else _input_kind(X)
         if backbone.kind == "text":
             if kind != "str":
                 raise ValueError(f"Text backbone {backbone.name!r} needs a list of strings.")

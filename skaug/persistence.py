@@ -4,7 +4,7 @@ A pickle (or joblib) file runs code when it is loaded: use it only for
 files you made yourself. A skops file holds data only; loading one builds
 objects of the types you trust and nothing else. :func:`load` trusts
 skaug's own estimators and augmenters (and what skops trusts by default:
-numpy, scipy, scikit-learn's estimators) and refuses any other type,
+numpy, scipy, scikit-learn's estimators; and ``numpy.dtype``) and refuses any other type,
 naming it, unless you pass it in ``trusted``.
 
 A model loaded from skops predicts exactly as the saved one and can
@@ -28,6 +28,10 @@ True
 """
 
 import skops.io as sio
+
+#: Well-known types that skops does not trust by default but that build nothing but data
+#: (``numpy.dtype``: e.g. ``SimpleImputer._fit_dtype``).
+WELL_KNOWN_TYPES = ("numpy.dtype",)
 
 
 def skaug_types():
@@ -62,7 +66,7 @@ def load(file, trusted=()):
         If the file holds a type that is neither skaug's nor in ``trusted``.
     """
     untrusted = sio.get_untrusted_types(file=file)
-    known = set(skaug_types()) | set(trusted)
+    known = set(skaug_types()) | set(WELL_KNOWN_TYPES) | set(trusted)
     unknown = [t for t in untrusted if t not in known]
     if unknown:
         raise ValueError(

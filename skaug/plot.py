@@ -88,8 +88,10 @@ def plot_comparison(rows, ax=None, metric="accuracy", title=None):
     ax.barh(ys, means, xerr=stds, capsize=3, color="tab:blue", alpha=0.8)
     ax.set_yticks(list(ys), names)
     ax.invert_yaxis()
-    low = min(m - s for m, s in zip(means, stds))
-    ax.set_xlim(max(0.0, low - 5), min(100.0, max(m + s for m, s in zip(means, stds)) + 2))
+    # bars start at 0: a truncated axis would make small differences look large
+    ax.set_xlim(0.0, 100.0)
+    for y_pos, m in zip(ys, means):
+        ax.text(1.0, y_pos, f"{m:.1f}", va="center", ha="left", color="white", fontsize=8)
     ax.set_xlabel(metric.replace("_", " ") + " % (mean ± std over folds)")
     if title:
         ax.set_title(title)

@@ -62,7 +62,7 @@ def test_load_csv_detects_kinds_missing_values_and_identifiers(small_csv):
     assert names == ["age", "city", "income"]
     assert kinds == ["numeric", "categorical", "numeric"]
     assert X.shape == (60, 3) and sorted(set(y)) == ["no", "yes"]
-    assert np.isnan(X[5, 0]) and X[7, 1] == "missing"
+    assert np.isnan(X.iloc[5, 0]) and X.iloc[7, 1] == "missing"
     assert any("'id'" in n for n in notes) and any("'name'" in n for n in notes)
     Z = make_preprocessor(kinds).fit_transform(X)
     assert Z.shape == (60, 2 + 4) and np.isfinite(Z).all()  # 3 cities + "missing"
@@ -115,6 +115,7 @@ def test_every_grid_has_the_same_budget_and_includes_switching_off():
     assert all(len(m.grid) == 1 for m in registry.values())
     off = {"sea": ("eta", 0.0), "iada": ("epsilon", 0.0), "meta-iada": ("epsilon", 0.0),
            "cutmix": ("augmenter__p", 0.0), "saflex": ("augmenter__p", 0.0),
+           "saflex-paper": ("augmenter__p", 0.0),
            "idaa": ("epsilon", 0.0)}
     for name, (key, value) in off.items():
         assert value in registry[name].grid[key], name
@@ -348,3 +349,41 @@ def test_unit_length_rows_are_used_as_they_are(capsys, monkeypatch):
           "--n-jobs", "1"])
     assert seen["preprocessor"] == "passthrough"
     assert "used as they are" in capsys.readouterr().out
+
+
+def test_saflex_paper_row_is_the_papers_setting():
+    from skaug.compare import models
+
+    clf = models()["saflex-paper"].make(0, 5)
+    params = clf.get_params()
+    assert (params["rescale"], params["beta"], params["temperature"],
+            params["validation_interval"]) == (False, 1.0, 0.01, 1)
+    assert parse_methods("saflex-paper") == ["lr", "hgb", "mlp", "saflex-paper"]
+
+
+def test_worst_group_accuracy_and_groups_never_used_for_fitting():
+    from skaug.compare import worst_group_accuracy
+
+    y_true = np.array([0, 0, 1, 1, 1, 1])
+    y_pred = np.array([0, 1, 1, 1, 1, 0])
+    groups = np.array(["a", "a", "b", "b", "c", "c"])
+    assert worst_group_accuracy(y_true, y_pred, groups) == 50.0
+    X, y = load_builtin("qsar_biodeg")
+    g = np.arange(len(y)) % 3
+    with_groups = compare(X, y, [], cv=2, progress=False, baselines=("lr",), groups=g)
+    without = compare(X, y, [], cv=2, progress=False, baselines=("lr",))
+    assert with_groups[0]["scores"] == without[0]["scores"]
+    assert 0 <= with_groups[0]["worst_group_accuracy"] <= with_groups[0]["accuracy"]
+
+
+def test_extra_models_run_under_the_same_protocol():
+    from sklearn.dummy import DummyClassifier
+
+    extra = {"dummy": Model("most frequent", "baseline",
+                            lambda rs, ep: DummyClassifier(),
+                            {"strategy": ["most_frequent", "prior", "uniform"]})}
+    X, y = load_builtin("qsar_biodeg")
+    rows = compare(X, y, ["dummy"], cv=2, progress=False, baselines=("lr",),
+                   extra_models=extra)
+    assert [r["method"] for r in rows] == ["lr", "dummy"]
+    assert "strategy=" in rows[1]["tuned"]

@@ -577,14 +577,24 @@ def test_iada_meta_step_uses_the_sample_weights(blobs):
     assert not torch.allclose(a, b)
 
 
-def test_iada_refuses_a_full_covariance_past_two_gib():
-    X = np.zeros((4, 16385), dtype=np.float32)
-    X[:, 0] = [0, 1, 0, 1]
-    y = np.array([0, 1, 0, 1])
-    with pytest.raises(ValueError, match=r"2 × 16385 × 16385 floats \(2\.0 GiB\).*diag"):
-        IADAClassifier(perturbation="constant", max_epochs=1).fit(X, y)
-    clf = IADAClassifier(perturbation="constant", covariance="diag", max_epochs=1).fit(X, y)
-    assert clf.covariances_.shape == (2, 16385)
+def test_iada_covariance_guard_is_on_the_peak_at_its_exact_boundary(monkeypatch):
+    import skaug._iada as iada
+
+    # the peak of a full-covariance fit: 7.5 × 4 bytes × C × d²; at the limit full is kept
+    monkeypatch.setattr(iada, "FULL_COVARIANCE_LIMIT", 7.5 * 4 * 2 * 10 * 10)
+    rng = np.random.RandomState(0)
+    y = np.array([0, 1] * 4)
+    at = IADAClassifier(perturbation="constant", max_epochs=1).fit(rng.randn(8, 10), y)
+    assert at.covariances_.shape == (2, 10, 10)
+    with pytest.warns(UserWarning, match="keeps only the diagonals"):
+        over = IADAClassifier(perturbation="constant", max_epochs=1).fit(rng.randn(8, 11), y)
+    assert over.covariances_.shape == (2, 11)
+    with pytest.raises(ValueError, match=r"2 classes × 11² floats.*Use covariance='diag'"):
+        IADAClassifier(perturbation="constant", covariance="full", max_epochs=1).fit(
+            rng.randn(8, 11), y)
+    clf = IADAClassifier(perturbation="constant", covariance="diag", max_epochs=1).fit(
+        rng.randn(8, 11), y)
+    assert clf.covariances_.shape == (2, 11)
 
 
 @pytest.mark.parametrize("n_classes, eta, direction, warns", [

@@ -68,12 +68,18 @@ def test_class_strategy_makes_tail_classes_harder(blobs):
     assert eps[0] == 0 and eps[2] == pytest.approx(1.5) and 0 < eps[1] < 1.5
 
 
-def test_full_covariance_that_does_not_fit_memory_is_refused():
-    X = np.random.RandomState(0).randn(6, 30_000).astype(np.float32)
+def test_full_covariance_guard_counts_the_peak_of_the_fit():
+    # 3 × 10,000² float32 covariances are 1.1 GiB, under the 2 GiB limit; the fit's
+    # peak (7.5×) is not: "full" is refused, "auto" (the default) keeps the diagonals.
+    X = np.random.RandomState(0).randn(6, 10_000).astype(np.float32)
     y = np.array([0, 1, 2] * 2)
-    with pytest.raises(ValueError, match="covariance='diag'"):
-        IADAClassifier(perturbation="constant", max_epochs=1).fit(X, y)
-    IADAClassifier(perturbation="constant", covariance="diag", max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match=r"need about 8\.4 GiB.*Use covariance='diag'"):
+        IADAClassifier(perturbation="constant", covariance="full", max_epochs=1).fit(X, y)
+    with pytest.warns(UserWarning, match="covariance='auto' keeps only the diagonals"):
+        clf = IADAClassifier(perturbation="constant", max_epochs=1).fit(X, y)
+    assert clf.covariances_.shape == (3, 10_000)
+    small = IADAClassifier(perturbation="constant", max_epochs=1).fit(X[:, :50], y)
+    assert small.covariances_.shape == (3, 50, 50)  # auto: full where it fits
 
 
 def test_mlp_head_covariances_live_in_the_hidden_space(blobs):

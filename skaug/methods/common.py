@@ -1,10 +1,18 @@
 """Small tensor operations shared by several methods."""
 
+import torch
 import torch.nn.functional as F
 
 
 def unit_normalize(x, eps=1e-12):
-    """Return ``Π(x) = x / ||x||_2`` row-wise (a zero row stays zero)."""
+    """Return ``Π(x) = x / ||x||_2`` row-wise (a zero row stays zero).
+
+    Each row is first divided by its largest magnitude, so that the squares
+    in the norm cannot overflow (float32 overflows from |x| ≈ 1.8e19) nor
+    underflow; the result is the same unit row.
+    """
+    peak = x.abs().amax(dim=-1, keepdim=True)
+    x = x / torch.where(peak > 0, peak, torch.ones_like(peak))
     return x / x.norm(dim=-1, keepdim=True).clamp_min(eps)
 
 

@@ -43,8 +43,11 @@ def logits_and_jvp(head, params, x, tangent):
     """
     with fwAD.dual_level(), warnings.catch_warnings():
         # torch's first make_dual scripts its JVP decompositions and warns that
-        # torch.jit.script is deprecated: an internal matter, not the user's.
-        warnings.filterwarnings("ignore", "`torch.jit.script` is deprecated", FutureWarning)
+        # torch.jit.script is deprecated (a FutureWarning or, in some releases, a
+        # DeprecationWarning): torch's internal matter, not the user's. Without this,
+        # a test suite run with ``-W error`` or ``filterwarnings = error`` fails here.
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
         dual = {k: fwAD.make_dual(params[k].detach(), tangent[k]) for k in params}
         z, J = fwAD.unpack_dual(functional_call(head, dual, (x,)))
         return z.clone(), J.clone()

@@ -1,0 +1,480 @@
+"""skaug's augmentations as imbalanced-learn samplers, in front of any estimator.
+
+A sampler's ``fit_resample(X, y)`` returns the original rows followed by new
+ones; put it in an :class:`imblearn.pipeline.Pipeline` before the model you
+prefer (``HistGradientBoostingClassifier``, ``LogisticRegression``, ...): the
+new rows are made at ``fit`` only, never at ``predict``. Needs the optional
+extra ``pip install "skaug[samplers]"`` (imbalanced-learn).
+
+How many rows: ``sampling_strategy`` as in imbalanced-learn's over-samplers
+(``"auto"``: bring every class up to the largest; ``"minority"``, ``"not
+majority"``, ``"all"``; a dict ``{class: rows wanted}``; a float in (0, 1] for
+two classes; a callable), plus a float > 1: multiply every class's rows by it
+(e.g. 2.0 doubles each class, for balanced data).
+
+Each new row of class ``c`` is made from rows of class ``c`` only, so its
+label is ``c``:
+
+- :class:`CutMixSampler`, :class:`MixupSampler`, :class:`NoiseSampler`: skaug's
+  augmenters (:mod:`skaug.augmenters`) applied to a batch of class-``c`` rows
+  drawn with replacement (partners are class-``c`` rows too);
+- :class:`ISDASampler`: explicit draws from ISDA/IADA's distribution of a
+  perturbed row, ``x + ε·s·u(x) + N(0, λ Σ_c)`` (``Σ_c`` the class covariance,
+  ``s`` the rows' root-mean-square spread around their class means, ``u`` the
+  unit adversarial direction of a proxy linear model; ``ε = 0`` is ISDA);
+- :class:`SeASampler`: SeA's semantic adversarial rows ``Π(x + η Π(ĝ))``
+  (Eq. 11) against a proxy bias-free linear head fitted on the unit-length
+  rows, returned at each source row's own length;
+- :class:`IDAASampler`: ``R(x) + D(E(x) + δ)`` from a feature VAE fitted in the
+  sampler, ``δ`` one FGSM step against a proxy linear model (``attack="fgsm"``)
+  or a uniform random sign vector of the same size (``attack=None``).
+
+The proxy linear model (ISDA with ``ε ≠ 0``, SeA, IDAA) is a
+``LogisticRegression`` fitted inside ``fit_resample`` on the same rows.
+
+Examples
+--------
+>>> import numpy as np
+>>> from sklearn.datasets import make_classification
+>>> from sklearn.ensemble import HistGradientBoostingClassifier
+>>> from imblearn.pipeline import make_pipeline
+>>> from skaug.samplers import MixupSampler
+>>> X, y = make_classification(300, weights=[0.9], random_state=0)
+>>> X_res, y_res = MixupSampler(random_state=0).fit_resample(X, y)
+>>> np.bincount(y_res).tolist()
+[269, 269]
+>>> model = make_pipeline(MixupSampler(random_state=0), HistGradientBoostingClassifier())
+>>> model.fit(X, y).predict(X[:3]).shape
+(3,)
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from imblearn.over_sampling.base import BaseOverSampler
+from imblearn.utils import check_sampling_strategy
+from imblearn.utils._validation import ArraysTransformer
+from sklearn.base import _fit_context
+from sklearn.preprocessing import label_binarize
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+
+from .augmenters import IDAA, CutMix, GaussianNoise, Mixup
+from .methods.common import softmax_input_gradient, unit_normalize
+from .methods.iada import ClassCovariance
+from .methods.sea import sea_augment
+
+__all__ = ["CutMixSampler", "IDAASampler", "ISDASampler", "MixupSampler", "NoiseSampler",
+           "SeASampler"]
+
+
+class _FeatureOverSampler(BaseOverSampler):
+    """Shared shell: validation, ``sampling_strategy`` (with multipliers), seeding, stacking.
+
+    A subclass implements ``_new_rows(X, y, c, n, rng)``: ``n`` new float64
+    rows of class ``c`` made from the rows ``X`` of all classes (``y`` their
+    labels), with the ``RandomState`` ``rng``. ``_prepare(X, y, rng)`` is
+    called once first (fit a proxy model, a VAE, statistics).
+    """
+
+    _parameter_constraints: dict = {
+        **BaseOverSampler._parameter_constraints,
+        "sampling_strategy": [
+            Interval(Real, 0, None, closed="neither"),
+            StrOptions({"auto", "minority", "not minority", "not majority", "all"}),
+            dict,
+            callable,
+        ],
+    }
+
+    def _strategy(self):
+        strategy = self.sampling_strategy
+        if isinstance(strategy, Real) and not isinstance(strategy, bool) and strategy > 1:
+            def multiply(y):
+                classes, counts = np.unique(y, return_counts=True)
+                return {c: int(round(strategy * n)) for c, n in zip(classes, counts)}
+
+            return multiply
+        return strategy
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_resample(self, X, y):
+        """Resample: ``(X_res, y_res)``, the original rows first, then the new ones.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Numeric features (dense).
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        X_resampled : array-like of shape (n_samples_new, n_features)
+        y_resampled : array-like of shape (n_samples_new,)
+        """
+        check_classification_targets(y)
+        arrays = ArraysTransformer(X, y)
+        X, y, binarize = self._check_X_y(X, y, accept_sparse=False)
+        if not np.all(np.isfinite(X)):
+            raise ValueError(f"{type(self).__name__} got NaN or infinite values in X: impute "
+                             "them first (e.g. SimpleImputer before the sampler).")
+        self.sampling_strategy_ = check_sampling_strategy(self._strategy(), y,
+                                                          self._sampling_type)
+        rng = check_random_state(self.random_state)
+        # C order: the same rows whatever the input's memory layout (numpy, pandas, ...)
+        X64 = np.ascontiguousarray(X, dtype=np.float64)
+        self._prepare(X64, y, rng)
+        new_X, new_y = [X], [y]
+        for c, n in self.sampling_strategy_.items():
+            if n > 0:
+                rows = self._new_rows(X64, y, c, n, rng)
+                new_X.append(rows.astype(X.dtype, copy=False))
+                new_y.append(np.full(n, c, dtype=y.dtype))
+        y_res = np.concatenate(new_y)
+        if binarize:  # one-vs-all label indicators in, the same out (as imbalanced-learn)
+            y_res = label_binarize(y_res, classes=np.unique(y))
+        return arrays.transform(np.vstack(new_X), y_res)
+
+    def _fit_resample(self, X, y):  # pragma: no cover - fit_resample does the work
+        raise NotImplementedError
+
+    def _prepare(self, X, y, rng):
+        pass
+
+    def _new_rows(self, X, y, c, n, rng):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @staticmethod
+    def _generator(rng):
+        return torch.Generator().manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
+
+    @staticmethod
+    def _draw(X, y, c, n, rng):
+        """``n`` rows of class ``c`` drawn with replacement, and their indices."""
+        idx = rng.choice(np.flatnonzero(y == c), n, replace=True)
+        return X[idx], idx
+
+    def _proxy_weight(self, X, y, fit_intercept=True):
+        """``(C, d)`` weight (and ``(C,)`` bias) of a LogisticRegression fitted on ``(X, y)``.
+
+        For two classes the single coefficient row ``w`` becomes ``(−w/2, w/2)``:
+        the same softmax as the logistic model.
+        """
+        from sklearn.linear_model import LogisticRegression
+
+        lr = LogisticRegression(max_iter=2000, fit_intercept=fit_intercept).fit(X, y)
+        W, b = lr.coef_, lr.intercept_
+        if W.shape[0] == 1:
+            W, b = np.vstack([-W / 2, W / 2]), np.concatenate([-b / 2, b / 2])
+        self.proxy_classes_ = lr.classes_
+        return torch.as_tensor(W), torch.as_tensor(b)
+
+    def _class_index(self, c):
+        return int(np.searchsorted(self.proxy_classes_, c))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+def _augmenter_rows(augmenter, X, n, generator):
+    """``augmenter`` applied to ``n`` rows of one class (labels are that class)."""
+    batch = torch.as_tensor(X)
+    Y = torch.ones(len(batch), 1, dtype=batch.dtype)  # one class: every label is the same
+    X_aug, _ = augmenter(batch, Y, generator)
+    return X_aug.numpy()
+
+
+class CutMixSampler(_FeatureOverSampler):
+    """New rows by tabular CutMix between two rows of the same class.
+
+    Each feature of a drawn row is replaced, with probability ``p``, by that of
+    another drawn row of its class (:class:`skaug.CutMix`).
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default="auto"
+        See :mod:`skaug.samplers`.
+    p : float, default=0.5
+    random_state : int, RandomState instance or None, default=None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skaug.samplers import CutMixSampler
+    >>> X = np.arange(20.0).reshape(10, 2); y = np.array([0] * 8 + [1] * 2)
+    >>> X_res, y_res = CutMixSampler(random_state=0).fit_resample(X, y)
+    >>> X_res.shape, int((y_res == 1).sum())
+    ((16, 2), 8)
+    """
+
+    _parameter_constraints: dict = {
+        **_FeatureOverSampler._parameter_constraints,
+        "p": [Interval(Real, 0, 1, closed="both")],
+    }
+
+    def __init__(self, *, sampling_strategy="auto", p=0.5, random_state=None):
+        super().__init__(sampling_strategy=sampling_strategy)
+        self.p = p
+        self.random_state = random_state
+
+    def _new_rows(self, X, y, c, n, rng):
+        return _augmenter_rows(CutMix(p=self.p), self._draw(X, y, c, n, rng)[0], n,
+                               self._generator(rng))
+
+
+class MixupSampler(_FeatureOverSampler):
+    """New rows ``λ x_i + (1 − λ) x_j`` between two rows of the same class, ``λ ~ Beta(α, α)``.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default="auto"
+    alpha : float, default=0.2
+    random_state : int, RandomState instance or None, default=None
+    """
+
+    _parameter_constraints: dict = {
+        **_FeatureOverSampler._parameter_constraints,
+        "alpha": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(self, *, sampling_strategy="auto", alpha=0.2, random_state=None):
+        super().__init__(sampling_strategy=sampling_strategy)
+        self.alpha = alpha
+        self.random_state = random_state
+
+    def _new_rows(self, X, y, c, n, rng):
+        return _augmenter_rows(Mixup(alpha=self.alpha), self._draw(X, y, c, n, rng)[0], n,
+                               self._generator(rng))
+
+
+class NoiseSampler(_FeatureOverSampler):
+    """New rows ``x + std · σ ⊙ N(0, I)``: drawn rows of the class plus Gaussian noise.
+
+    ``σ`` is each feature's standard deviation over all rows, so ``std`` is in
+    units of the feature's spread (``relative=False``: in the feature's units).
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default="auto"
+    std : float, default=0.1
+    relative : bool, default=True
+    random_state : int, RandomState instance or None, default=None
+    """
+
+    _parameter_constraints: dict = {
+        **_FeatureOverSampler._parameter_constraints,
+        "std": [Interval(Real, 0, None, closed="left")],
+        "relative": ["boolean"],
+    }
+
+    def __init__(self, *, sampling_strategy="auto", std=0.1, relative=True, random_state=None):
+        super().__init__(sampling_strategy=sampling_strategy)
+        self.std = std
+        self.relative = relative
+        self.random_state = random_state
+
+    def _prepare(self, X, y, rng):
+        self._scale = X.std(axis=0) if self.relative else np.ones(X.shape[1])
+
+    def _new_rows(self, X, y, c, n, rng):
+        rows = self._draw(X, y, c, n, rng)[0]
+        noise = _augmenter_rows(GaussianNoise(std=self.std), np.zeros_like(rows), n,
+                                self._generator(rng))
+        return rows + noise * self._scale
+
+
+class ISDASampler(_FeatureOverSampler):
+    """Explicit draws from ISDA/IADA's perturbation: ``x + ε·s·u(x) + N(0, λ Σ_c)``.
+
+    ``Σ_c`` is the covariance of class ``c`` (skaug's ISDA estimator,
+    :class:`skaug.methods.iada.ClassCovariance`), ``s`` the root-mean-square
+    distance of a row from its class mean, ``u(x)`` the unit gradient of a
+    proxy LogisticRegression's cross-entropy at ``x`` (harder rows for
+    ``ε > 0``, easier for ``ε < 0``). ``ε = 0`` (default) is ISDA: the
+    class-conditional Gaussian whose expected loss ISDA's surrogate bounds.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default="auto"
+    lambda0 : float, default=0.5
+        λ, the covariance scale (ISDA's λ0).
+    epsilon : float, default=0.0
+    covariance : {"full", "diag"}, default="full"
+    random_state : int, RandomState instance or None, default=None
+    """
+
+    _parameter_constraints: dict = {
+        **_FeatureOverSampler._parameter_constraints,
+        "lambda0": [Interval(Real, 0, None, closed="left")],
+        "epsilon": [Real],
+        "covariance": [StrOptions({"full", "diag"})],
+    }
+
+    def __init__(self, *, sampling_strategy="auto", lambda0=0.5, epsilon=0.0, covariance="full",
+                 random_state=None):
+        super().__init__(sampling_strategy=sampling_strategy)
+        self.lambda0 = lambda0
+        self.epsilon = epsilon
+        self.covariance = covariance
+        self.random_state = random_state
+
+    def _prepare(self, X, y, rng):
+        classes, codes = np.unique(y, return_inverse=True)
+        stats = ClassCovariance(len(classes), X.shape[1], self.covariance == "diag").double()
+        stats.update(torch.as_tensor(X), torch.as_tensor(codes))
+        self._classes, self._stats = classes, stats
+        self.covariances_ = stats.covariance.numpy().copy()
+        if self.epsilon != 0:
+            self._weight, self._bias = self._proxy_weight(X, y)
+
+    def _new_rows(self, X, y, c, n, rng):
+        rows = self._draw(X, y, c, n, rng)[0]
+        k = int(np.searchsorted(self._classes, c))
+        cov = self.covariances_[k]
+        z = rng.standard_normal((n, X.shape[1]))
+        if self.covariance == "diag":
+            noise = z * np.sqrt(self.lambda0 * cov)
+        else:
+            noise = z @ _psd_sqrt(cov).T * np.sqrt(self.lambda0)
+        if self.epsilon != 0:
+            x = torch.as_tensor(rows)
+            labels = torch.full((n,), self._class_index(c), dtype=torch.long)
+            logits = x @ self._weight.T + self._bias
+            u = unit_normalize(softmax_input_gradient(logits, labels, self._weight)).numpy()
+            noise = noise + self.epsilon * float(self._stats.spread()) * u
+        return rows + noise
+
+
+def _psd_sqrt(cov):
+    """``L`` with ``L Lᵀ = Σ`` (Cholesky, continuous in Σ; a tiny ridge makes a singular Σ
+    positive definite: 1e-12 of its mean variance)."""
+    ridge = 1e-12 * max(np.trace(cov) / len(cov), np.finfo(float).tiny)
+    return np.linalg.cholesky(cov + ridge * np.eye(len(cov)))
+
+
+class SeASampler(_FeatureOverSampler):
+    """SeA's semantic adversarial rows (Eq. 11) against a proxy bias-free linear head.
+
+    Rows are made unit-length (Π, Eq. 1), a ``LogisticRegression`` without
+    intercept is fitted on them as the frozen head, and each new row is
+    ``Π(x_i + η Π(ĝ_i))`` for a drawn row ``x_i`` of the class, ``ĝ_i`` the
+    semantic direction (Eq. 6–10) over a batch of ``batch_size`` rows of all
+    classes (:func:`skaug.methods.sea.sea_augment`); it is returned at the
+    length of its source row.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default="auto"
+    eta : float, default=0.2
+    alpha : float, default=0.01
+    direction : {"sea", "adv", "sea_neg", "rand", "mixup"}, default="sea"
+    batch_size : int, default=256
+        Rows of all classes that the semantic direction is projected on.
+    random_state : int, RandomState instance or None, default=None
+    """
+
+    _parameter_constraints: dict = {
+        **_FeatureOverSampler._parameter_constraints,
+        "eta": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "direction": [StrOptions({"sea", "adv", "sea_neg", "rand", "mixup"})],
+        "batch_size": [Interval(Integral, 2, None, closed="left")],
+    }
+
+    def __init__(self, *, sampling_strategy="auto", eta=0.2, alpha=0.01, direction="sea",
+                 batch_size=256, random_state=None):
+        super().__init__(sampling_strategy=sampling_strategy)
+        self.eta = eta
+        self.alpha = alpha
+        self.direction = direction
+        self.batch_size = batch_size
+        self.random_state = random_state
+
+    def _prepare(self, X, y, rng):
+        self._norms = np.linalg.norm(X, axis=1)  # float64: no overflow below 1e154
+        self._unit = unit_normalize(torch.as_tensor(X)).numpy()
+        self._weight, _ = self._proxy_weight(self._unit, y, fit_intercept=False)
+
+    def _new_rows(self, X, y, c, n, rng):
+        _, idx = self._draw(X, y, c, n, rng)
+        generator = self._generator(rng)
+        chunk = max(self.batch_size // 2, 1)
+        out = []
+        for start in range(0, n, chunk):
+            # a batch: the source rows, then rows of all classes to project on (Eq. 9)
+            source = idx[start : start + chunk]
+            context = rng.choice(len(X), min(self.batch_size - len(source), len(X)),
+                                 replace=False)
+            rows = np.concatenate([source, context])
+            codes = torch.as_tensor(np.searchsorted(self.proxy_classes_, y[rows]))
+            aug = sea_augment(torch.as_tensor(self._unit[rows]), codes, self._weight,
+                              eta=self.eta, alpha=self.alpha, direction=self.direction,
+                              generator=generator)
+            out.append(aug[: len(source)].numpy() * self._norms[source, None])
+        return np.vstack(out)
+
+
+class IDAASampler(_FeatureOverSampler):
+    """Rows ``R(x) + D(E(x) + δ)`` from a feature VAE (IDAA), ``R(x) = x − D(E(x))`` kept.
+
+    A :class:`skaug.IDAA` augmenter (VAE on standardised rows) is fitted on all
+    rows; ``δ = epsilon · sign(∇_δ CE)`` is one FGSM step on the latent code
+    against a proxy LogisticRegression (``attack="fgsm"``), or ``epsilon``
+    times a uniformly random sign vector (``attack=None``: latent noise of the
+    same size, no model).
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default="auto"
+    latent_dim : int, default=8
+    epsilon : float, default=0.3
+    attack : {"fgsm"} or None, default="fgsm"
+    vae_epochs : int, default=50
+    random_state : int, RandomState instance or None, default=None
+    """
+
+    _parameter_constraints: dict = {
+        **_FeatureOverSampler._parameter_constraints,
+        "latent_dim": [Interval(Integral, 1, None, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="left")],
+        "attack": [StrOptions({"fgsm"}), None],
+        "vae_epochs": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(self, *, sampling_strategy="auto", latent_dim=8, epsilon=0.3, attack="fgsm",
+                 vae_epochs=50, random_state=None):
+        super().__init__(sampling_strategy=sampling_strategy)
+        self.latent_dim = latent_dim
+        self.epsilon = epsilon
+        self.attack = attack
+        self.vae_epochs = vae_epochs
+        self.random_state = random_state
+
+    def _prepare(self, X, y, rng):
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        self.augmenter_ = IDAA(latent_dim=self.latent_dim, epsilon=self.epsilon,
+                               vae_epochs=self.vae_epochs, random_state=seed)
+        self.augmenter_.fit(torch.as_tensor(X, dtype=torch.float32))
+        if self.attack == "fgsm":
+            self._weight, self._bias = self._proxy_weight(X, y)
+
+    def _new_rows(self, X, y, c, n, rng):
+        rows = torch.as_tensor(self._draw(X, y, c, n, rng)[0], dtype=torch.float32)
+        if self.attack == "fgsm":
+            weight, bias = self._weight.float(), self._bias.float()
+            Y = torch.zeros(n, len(self.proxy_classes_))
+            Y[:, self._class_index(c)] = 1.0
+            X_aug, _ = self.augmenter_(rows, Y, model=lambda x: x @ weight.T + bias)
+            return X_aug.detach().numpy()
+        vae = self.augmenter_.vae_
+        with torch.no_grad():
+            z = vae.encode(rows)[0]
+            signs = torch.as_tensor(rng.choice([-1.0, 1.0], size=tuple(z.shape)),
+                                    dtype=z.dtype)
+            decoded = vae.decode(z)
+            return (rows - decoded + vae.decode(z + self.epsilon * signs)).numpy()
