@@ -139,6 +139,21 @@ def check_layer_sizes(estimator, name):
         )
 
 
+#: Multiply-adds per training batch below which a head is "small": one thread (n_threads=None).
+SMALL_HEAD_FLOPS = 50_000_000
+
+
+def _width(X):
+    """Columns of ``X`` without converting it (any array-like; 1 if unknown)."""
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) == 2:
+        return int(shape[1])
+    try:
+        return len(X[0])
+    except (TypeError, IndexError, KeyError):
+        return 1
+
+
 def _numpy_state(generator):
     return generator.get_state().numpy().copy()
 
@@ -168,6 +183,7 @@ class SkaugClassifier(PortableStateMixin, ClassifierMixin, BaseEstimator):
         "callbacks": [list, None],
         "random_state": ["random_state"],
         "device": [StrOptions({"auto", "cpu", "cuda"}), str],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "verbose": ["verbose"],
     }
 
@@ -387,6 +403,44 @@ class SkaugClassifier(PortableStateMixin, ClassifierMixin, BaseEstimator):
         step.total_steps = -(-len(y) // self.batch_size) * self.max_epochs
         return step, X, y, sample_weight
 
+    def _thread_count(self, n_features, n_classes):
+        """Threads for this fit or prediction: ``n_threads``, or the policy of ``None``."""
+        if self.n_threads is not None:  # an invalid value is reported by fit's validation
+            return int(self.n_threads) if isinstance(self.n_threads, Integral) else 1
+        widths = [n_features, *tuple(getattr(self, "hidden_layer_sizes", ()) or ())]
+        if getattr(self, "head", "mlp") == "linear":
+            widths = [n_features]
+        widths.append(n_classes)
+        try:
+            flops = self.batch_size * sum(a * b for a, b in zip(widths, widths[1:]))
+        except TypeError:  # invalid parameters: fit's validation reports them
+            return 1
+        return 1 if flops < SMALL_HEAD_FLOPS else torch.get_num_threads()
+
+    @contextlib.contextmanager
+    def _threads(self, X, y=None):
+        """A block with the estimator's thread count for torch and BLAS/OpenMP, restored after.
+
+        Never more than the process may use on entry (an outer joblib worker's limit).
+        """
+        from threadpoolctl import threadpool_limits
+
+        n_features = _width(X)
+        n_classes = len(getattr(self, "classes_", (0, 1)))
+        if y is not None:
+            try:  # bad labels are reported by the fit's own validation, not here
+                n_classes = len(np.unique(np.asarray(y)))
+            except (TypeError, ValueError):
+                pass
+        before = torch.get_num_threads()
+        n = max(1, min(self._thread_count(n_features, n_classes), before))
+        torch.set_num_threads(n)
+        try:
+            with threadpool_limits(n):
+                yield n
+        finally:
+            torch.set_num_threads(before)
+
     @staticmethod
     @contextlib.contextmanager
     def _seeded(seed, device):
@@ -434,8 +488,13 @@ class SkaugClassifier(PortableStateMixin, ClassifierMixin, BaseEstimator):
         """
         return self._fit(X, y, sample_weight)
 
-    @_fit_context(prefer_skip_nested_validation=True)
     def _fit(self, X, y, sample_weight, **step_params):
+        """``fit`` with the estimator's thread count (see ``n_threads``)."""
+        with self._threads(X, y):
+            return self._fit_unthreaded(X, y, sample_weight, **step_params)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def _fit_unthreaded(self, X, y, sample_weight, **step_params):
         """``fit``; ``step_params`` go to the method's ``_make_step``."""
         warm = self.warm_start and hasattr(self, "net_")
         X, y, sample_weight = self._training_rows(X, y, sample_weight, reset=not warm)
@@ -497,6 +556,11 @@ class SkaugClassifier(PortableStateMixin, ClassifierMixin, BaseEstimator):
         ``partial_fit``: calling it raises an ``AttributeError`` that says why.
         """
         self._validate_params()
+        with self._threads(X, y if classes is None else classes):
+            return self._partial_fit(X, y, classes, sample_weight)
+
+    def _partial_fit(self, X, y, classes=None, sample_weight=None):
+        """``partial_fit`` with the estimator's thread count."""
         first = not hasattr(self, "net_")
         if first and classes is None:
             raise ValueError(
@@ -545,6 +609,10 @@ class SkaugClassifier(PortableStateMixin, ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = self._transform_input(_validate_features(self, X, reset=False))
+        with self._threads(X):
+            return self._logits_of(X)
+
+    def _logits_of(self, X):
         module = self.net_.module_.eval()
         device = next(module.parameters()).device
         state = {

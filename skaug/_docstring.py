@@ -43,6 +43,14 @@ random_state : int, RandomState instance or None, default=None
     the same integer gives the same model.
 device : {"auto", "cpu", "cuda"} or str, default="auto"
     Where to train and predict; ``"auto"`` uses CUDA when available.
+n_threads : int or None, default=None
+    CPU threads of torch and of BLAS/OpenMP during ``fit``, ``partial_fit``
+    and prediction only (restored after). None: 1 for a small head (fewer
+    than ``skaug._base.SMALL_HEAD_FLOPS`` multiply-adds per batch), where
+    more threads gain nothing and lose much when cores are shared (another
+    process, or ``GridSearchCV(n_jobs=k)``), else as many as the process may
+    use now (an outer joblib worker's limit is kept). Parallelise folds and
+    settings (``n_jobs``) rather than threads.
 verbose : int, default=0
     0 silent, 1 a progress bar over epochs, 2 a table of losses per epoch
     (plain text, no colour codes).""",

@@ -162,6 +162,7 @@ class IDAAClassifier(FeatureHeadClassifier):
         callbacks=None,
         random_state=None,
         device="auto",
+        n_threads=None,
         verbose=0,
     ):
         self.latent_dim = latent_dim
@@ -188,6 +189,7 @@ class IDAAClassifier(FeatureHeadClassifier):
         self.callbacks = callbacks
         self.random_state = random_state
         self.device = device
+        self.n_threads = n_threads
         self.verbose = verbose
 
     def _needs_vae(self):

@@ -239,6 +239,7 @@ class SAflexClassifier(FeatureHeadClassifier):
         callbacks=None,
         random_state=None,
         device="auto",
+        n_threads=None,
         verbose=0,
     ):
         self.augmenter = augmenter
@@ -264,6 +265,7 @@ class SAflexClassifier(FeatureHeadClassifier):
         self.callbacks = callbacks
         self.random_state = random_state
         self.device = device
+        self.n_threads = n_threads
         self.verbose = verbose
 
     def fit(self, X, y, sample_weight=None, validation_data=None, validation_mask=None):

@@ -165,6 +165,7 @@ class SeAClassifier(SkaugClassifier):
         callbacks=None,
         random_state=None,
         device="auto",
+        n_threads=None,
         verbose=0,
     ):
         self.eta = eta
@@ -186,6 +187,7 @@ class SeAClassifier(SkaugClassifier):
         self.callbacks = callbacks
         self.random_state = random_state
         self.device = device
+        self.n_threads = n_threads
         self.verbose = verbose
 
     def _build_module(self, n_features, n_classes):

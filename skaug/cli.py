@@ -158,7 +158,7 @@ def run_compare(args, out=None):
 
 
 def _grid_keys(name):
-    return {f"model__{k}" for k in cmp.models()[name].grid} | {"model__class_weight"}
+    return {f"model__{k}" for k in cmp.model_for(name).grid} | {"model__class_weight"}
 
 
 _SUFFIXES = {"output": (".csv", ".md"), "plot": (".png",), "save": (".skops",)}

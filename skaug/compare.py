@@ -123,9 +123,61 @@ def models(early_stopping=True):
     """Every model :func:`compare` knows, by name: baselines first.
 
     ``early_stopping`` is given to the torch heads (each then holds out a
-    tenth of its training rows to stop on).
+    tenth of its training rows to stop on). Sampler pipelines
+    (``"<sampler>+<lr|hgb>"``, :data:`SAMPLERS`) are made on demand by
+    :func:`sampler_model`.
     """
     return {**_sklearn_models(), **_torch_models(early_stopping)}
+
+
+#: Samplers for ``"<sampler>+<model>"`` pipelines: imbalanced-learn's (baselines) and
+#: skaug's (:mod:`skaug.samplers`, methods), each at its defaults.
+SAMPLERS = {
+    "smote": ("imblearn.over_sampling", "SMOTE", "baseline"),
+    "adasyn": ("imblearn.over_sampling", "ADASYN", "baseline"),
+    "borderline-smote": ("imblearn.over_sampling", "BorderlineSMOTE", "baseline"),
+    "cutmix-sampler": ("skaug.samplers", "CutMixSampler", "method"),
+    "mixup-sampler": ("skaug.samplers", "MixupSampler", "method"),
+    "noise-sampler": ("skaug.samplers", "NoiseSampler", "method"),
+    "isda-sampler": ("skaug.samplers", "ISDASampler", "method"),
+    "sea-sampler": ("skaug.samplers", "SeASampler", "method"),
+    "idaa-sampler": ("skaug.samplers", "IDAASampler", "method"),
+}
+
+
+def model_for(name, early_stopping=True):
+    """The :class:`Model` named ``name``: from :func:`models`, or a sampler pipeline."""
+    return sampler_model(name) if is_sampler_model(name) else models(early_stopping)[name]
+
+
+def is_sampler_model(name):
+    """Whether ``name`` is a ``"<sampler>+<model>"`` pipeline (e.g. ``"smote+hgb"``)."""
+    sampler, _, model = name.partition("+")
+    return sampler in SAMPLERS and model in ("lr", "hgb")
+
+
+def sampler_model(name):
+    """The :class:`Model` of ``"<sampler>+<model>"``: an imbalanced-learn pipeline, the
+    sampler (at its defaults) then the model, over the model's own grid."""
+    import importlib
+
+    sampler, _, model = name.partition("+")
+    module, cls, role = SAMPLERS[sampler]
+    base = _sklearn_models()[model]
+    try:
+        sampler_cls = getattr(importlib.import_module(module), cls)
+    except ImportError as exc:
+        raise ImportError(f"{name} needs imbalanced-learn: pip install 'skaug[samplers]'.") \
+            from exc
+
+    def make(rs, ep):
+        from imblearn.pipeline import Pipeline
+
+        return Pipeline([("sampler", sampler_cls(random_state=rs)),
+                         ("model", base.make(rs, ep))])
+
+    return Model(f"{cls} → {base.label}", role, make,
+                 {f"model__{k}": v for k, v in base.grid.items()})
 
 
 #: Names of the models, and the default selection of ``skaug compare``.
@@ -145,15 +197,17 @@ def parse_methods(text, always=("lr", "hgb")):
     names every method.
     """
     names = [m.strip().lower() for m in text.split(",") if m.strip()] if text else []
-    unknown = [m for m in names if m not in MODELS and m != "all"]
+    unknown = [m for m in names if m not in MODELS and m != "all" and not is_sampler_model(m)]
     if unknown:
         raise ValueError(f"unknown method(s) {', '.join(unknown)}; choose from "
-                         f"{', '.join(MODELS)} or 'all'.")
+                         f"{', '.join(MODELS)}, 'all', or a sampler pipeline "
+                         f"'<sampler>+lr' / '<sampler>+hgb' with <sampler> one of "
+                         f"{', '.join(SAMPLERS)}.")
     if "all" in names:
         names = list(MODELS)
     methods = [m for m in dict.fromkeys(names) if m not in BASELINES]
     needed = set(always) | {m for m in names if m in BASELINES}
-    needed |= {_HEAD_BASELINE[m] for m in methods}
+    needed |= {_HEAD_BASELINE[m] for m in methods if m in _HEAD_BASELINE}
     return [b for b in BASELINES if b in needed] + methods
 
 
@@ -443,14 +497,14 @@ def refit_best(name, X, y, *, preprocessor=None, inner_cv=2, metric=None, class_
     >>> from skaug.datasets import load_builtin
     >>> X, y = load_builtin("qsar_biodeg")
     >>> pipe = refit_best("lr", X, y)
-    >>> pipe.named_steps["model"].C in (0.01, 1.0, 100.0)
+    >>> pipe.named_steps["model"].C in (0.1, 1.0, 10.0)
     True
     """
     from sklearn.preprocessing import StandardScaler
 
     y = np.asarray(y)
     preprocessor = StandardScaler() if preprocessor is None else preprocessor
-    search = tuned_search(models(early_stopping)[name], preprocessor, X, y,
+    search = tuned_search(model_for(name, early_stopping), preprocessor, X, y,
                           inner_cv=inner_cv, metric=metric or default_metric(y),
                           class_weight=class_weight, epochs=epochs, seed=random_state)
     return search.fit(X, y).best_estimator_
@@ -607,7 +661,8 @@ def compare(X, y, methods=DEFAULT_METHODS, *, preprocessor=None, cv=3, repeats=1
                                            random_state=random_state)
         splits = splitter.split(np.zeros(len(y)), y)
     folds = [(np.asarray(tr), np.asarray(te)) for tr, te in splits]
-    registry = {**models(early_stopping), **extra_models}
+    registry = {**models(early_stopping), **extra_models,
+                **{n: model_for(n) for n in names if is_sampler_model(n)}}
     tasks = [(name, f) for f in range(len(folds)) for name in names]
     run = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
         delayed(_tune_fit_score)(

@@ -29,9 +29,18 @@ True
 
 import skops.io as sio
 
-#: Well-known types that skops does not trust by default but that build nothing but data
-#: (``numpy.dtype``: e.g. ``SimpleImputer._fit_dtype``).
-WELL_KNOWN_TYPES = ("numpy.dtype",)
+#: Well-known types that skops does not trust by default but that build nothing but data:
+#: ``numpy.dtype`` (e.g. ``SimpleImputer._fit_dtype``), the trees of scikit-learn's
+#: ``HistGradientBoostingClassifier``, and imbalanced-learn's pipeline and
+#: over-samplers (``skaug compare --save`` may save ``"smote+lr"``).
+WELL_KNOWN_TYPES = (
+    "numpy.dtype",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "imblearn.pipeline.Pipeline",
+    "imblearn.over_sampling._smote.base.SMOTE",
+    "imblearn.over_sampling._adasyn.ADASYN",
+    "imblearn.over_sampling._smote.filter.BorderlineSMOTE",
+)
 
 
 def skaug_types():
@@ -39,8 +48,14 @@ def skaug_types():
     from . import CutMix, DeepFeatureExtractor, GaussianNoise, IDAA, Mixup
     from . import IADAClassifier, IDAAClassifier, SAflexClassifier, SeAClassifier
 
-    classes = (CutMix, DeepFeatureExtractor, GaussianNoise, IDAA, Mixup, IADAClassifier,
-               IDAAClassifier, SAflexClassifier, SeAClassifier)
+    classes = [CutMix, DeepFeatureExtractor, GaussianNoise, IDAA, Mixup, IADAClassifier,
+               IDAAClassifier, SAflexClassifier, SeAClassifier]
+    try:  # the samplers need the optional imbalanced-learn
+        from . import samplers
+
+        classes += [getattr(samplers, name) for name in samplers.__all__]
+    except ImportError:
+        pass
     return [f"{c.__module__}.{c.__qualname__}" for c in classes]
 
 

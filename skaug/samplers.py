@@ -73,10 +73,11 @@ __all__ = ["CutMixSampler", "IDAASampler", "ISDASampler", "MixupSampler", "Noise
 class _FeatureOverSampler(BaseOverSampler):
     """Shared shell: validation, ``sampling_strategy`` (with multipliers), seeding, stacking.
 
-    A subclass implements ``_new_rows(X, y, c, n, rng)``: ``n`` new float64
-    rows of class ``c`` made from the rows ``X`` of all classes (``y`` their
-    labels), with the ``RandomState`` ``rng``. ``_prepare(X, y, rng)`` is
-    called once first (fit a proxy model, a VAE, statistics).
+    A subclass implements ``_new_rows(X, y, c, n, rng, ctx)``: ``n`` new
+    float64 rows of class ``c`` made from the rows ``X`` of all classes (``y``
+    their labels), with the ``RandomState`` ``rng``. ``_prepare(X, y, rng)``
+    is called once first (fit a proxy model, a VAE, statistics) and returns
+    the dict ``ctx``.
     """
 
     _parameter_constraints: dict = {
@@ -125,11 +126,13 @@ class _FeatureOverSampler(BaseOverSampler):
         rng = check_random_state(self.random_state)
         # C order: the same rows whatever the input's memory layout (numpy, pandas, ...)
         X64 = np.ascontiguousarray(X, dtype=np.float64)
-        self._prepare(X64, y, rng)
+        # what the rows are made with (proxy weights, statistics) stays local: a fitted
+        # sampler holds numpy arrays and skaug's estimators only (skops can save it)
+        ctx = self._prepare(X64, y, rng) or {}
         new_X, new_y = [X], [y]
         for c, n in self.sampling_strategy_.items():
             if n > 0:
-                rows = self._new_rows(X64, y, c, n, rng)
+                rows = self._new_rows(X64, y, c, n, rng, ctx)
                 new_X.append(rows.astype(X.dtype, copy=False))
                 new_y.append(np.full(n, c, dtype=y.dtype))
         y_res = np.concatenate(new_y)
@@ -141,9 +144,9 @@ class _FeatureOverSampler(BaseOverSampler):
         raise NotImplementedError
 
     def _prepare(self, X, y, rng):
-        pass
+        """What ``_new_rows`` needs, as a dict (or None)."""
 
-    def _new_rows(self, X, y, c, n, rng):  # pragma: no cover - abstract
+    def _new_rows(self, X, y, c, n, rng, ctx):  # pragma: no cover - abstract
         raise NotImplementedError
 
     @staticmethod
@@ -222,7 +225,7 @@ class CutMixSampler(_FeatureOverSampler):
         self.p = p
         self.random_state = random_state
 
-    def _new_rows(self, X, y, c, n, rng):
+    def _new_rows(self, X, y, c, n, rng, ctx):
         return _augmenter_rows(CutMix(p=self.p), self._draw(X, y, c, n, rng)[0], n,
                                self._generator(rng))
 
@@ -247,7 +250,7 @@ class MixupSampler(_FeatureOverSampler):
         self.alpha = alpha
         self.random_state = random_state
 
-    def _new_rows(self, X, y, c, n, rng):
+    def _new_rows(self, X, y, c, n, rng, ctx):
         return _augmenter_rows(Mixup(alpha=self.alpha), self._draw(X, y, c, n, rng)[0], n,
                                self._generator(rng))
 
@@ -279,13 +282,13 @@ class NoiseSampler(_FeatureOverSampler):
         self.random_state = random_state
 
     def _prepare(self, X, y, rng):
-        self._scale = X.std(axis=0) if self.relative else np.ones(X.shape[1])
+        return {"scale": X.std(axis=0) if self.relative else np.ones(X.shape[1])}
 
-    def _new_rows(self, X, y, c, n, rng):
+    def _new_rows(self, X, y, c, n, rng, ctx):
         rows = self._draw(X, y, c, n, rng)[0]
         noise = _augmenter_rows(GaussianNoise(std=self.std), np.zeros_like(rows), n,
                                 self._generator(rng))
-        return rows + noise * self._scale
+        return rows + noise * ctx["scale"]
 
 
 class ISDASampler(_FeatureOverSampler):
@@ -327,14 +330,16 @@ class ISDASampler(_FeatureOverSampler):
         classes, codes = np.unique(y, return_inverse=True)
         stats = ClassCovariance(len(classes), X.shape[1], self.covariance == "diag").double()
         stats.update(torch.as_tensor(X), torch.as_tensor(codes))
-        self._classes, self._stats = classes, stats
         self.covariances_ = stats.covariance.numpy().copy()
+        self.spread_ = float(stats.spread())
+        ctx = {"classes": classes}
         if self.epsilon != 0:
-            self._weight, self._bias = self._proxy_weight(X, y)
+            ctx["weight"], ctx["bias"] = self._proxy_weight(X, y)
+        return ctx
 
-    def _new_rows(self, X, y, c, n, rng):
+    def _new_rows(self, X, y, c, n, rng, ctx):
         rows = self._draw(X, y, c, n, rng)[0]
-        k = int(np.searchsorted(self._classes, c))
+        k = int(np.searchsorted(ctx["classes"], c))
         cov = self.covariances_[k]
         z = rng.standard_normal((n, X.shape[1]))
         if self.covariance == "diag":
@@ -344,9 +349,9 @@ class ISDASampler(_FeatureOverSampler):
         if self.epsilon != 0:
             x = torch.as_tensor(rows)
             labels = torch.full((n,), self._class_index(c), dtype=torch.long)
-            logits = x @ self._weight.T + self._bias
-            u = unit_normalize(softmax_input_gradient(logits, labels, self._weight)).numpy()
-            noise = noise + self.epsilon * float(self._stats.spread()) * u
+            logits = x @ ctx["weight"].T + ctx["bias"]
+            u = unit_normalize(softmax_input_gradient(logits, labels, ctx["weight"])).numpy()
+            noise = noise + self.epsilon * self.spread_ * u
         return rows + noise
 
 
@@ -396,11 +401,11 @@ class SeASampler(_FeatureOverSampler):
         self.random_state = random_state
 
     def _prepare(self, X, y, rng):
-        self._norms = np.linalg.norm(X, axis=1)  # float64: no overflow below 1e154
-        self._unit = unit_normalize(torch.as_tensor(X)).numpy()
-        self._weight, _ = self._proxy_weight(self._unit, y, fit_intercept=False)
+        unit = unit_normalize(torch.as_tensor(X)).numpy()
+        return {"norms": np.linalg.norm(X, axis=1),  # float64: no overflow below 1e154
+                "unit": unit, "weight": self._proxy_weight(unit, y, fit_intercept=False)[0]}
 
-    def _new_rows(self, X, y, c, n, rng):
+    def _new_rows(self, X, y, c, n, rng, ctx):
         _, idx = self._draw(X, y, c, n, rng)
         generator = self._generator(rng)
         chunk = max(self.batch_size // 2, 1)
@@ -412,10 +417,10 @@ class SeASampler(_FeatureOverSampler):
                                  replace=False)
             rows = np.concatenate([source, context])
             codes = torch.as_tensor(np.searchsorted(self.proxy_classes_, y[rows]))
-            aug = sea_augment(torch.as_tensor(self._unit[rows]), codes, self._weight,
+            aug = sea_augment(torch.as_tensor(ctx["unit"][rows]), codes, ctx["weight"],
                               eta=self.eta, alpha=self.alpha, direction=self.direction,
                               generator=generator)
-            out.append(aug[: len(source)].numpy() * self._norms[source, None])
+            out.append(aug[: len(source)].numpy() * ctx["norms"][source, None])
         return np.vstack(out)
 
 
@@ -461,12 +466,13 @@ class IDAASampler(_FeatureOverSampler):
                                vae_epochs=self.vae_epochs, random_state=seed)
         self.augmenter_.fit(torch.as_tensor(X, dtype=torch.float32))
         if self.attack == "fgsm":
-            self._weight, self._bias = self._proxy_weight(X, y)
+            weight, bias = self._proxy_weight(X, y)
+            return {"weight": weight.float(), "bias": bias.float()}
 
-    def _new_rows(self, X, y, c, n, rng):
+    def _new_rows(self, X, y, c, n, rng, ctx):
         rows = torch.as_tensor(self._draw(X, y, c, n, rng)[0], dtype=torch.float32)
         if self.attack == "fgsm":
-            weight, bias = self._weight.float(), self._bias.float()
+            weight, bias = ctx["weight"], ctx["bias"]
             Y = torch.zeros(n, len(self.proxy_classes_))
             Y[:, self._class_index(c)] = 1.0
             X_aug, _ = self.augmenter_(rows, Y, model=lambda x: x @ weight.T + bias)

@@ -50,6 +50,15 @@ def test_persistence_page_code_runs(monkeypatch, tmp_path):
     assert (tmp_path / "model.skops").is_file()
 
 
+def test_samplers_page_code_runs(capsys):
+    pytest.importorskip("imblearn")
+    namespace = {"__name__": "samplers_page"}
+    for block in _python_blocks("samplers.md"):
+        exec(compile(block, "docs/samplers.md", "exec"), namespace)  # noqa: S102
+    assert namespace["search"].best_score_ > 0.5
+    assert "isdasampler__lambda0" in capsys.readouterr().out
+
+
 def test_compare_page_lists_the_real_grids():
     from skaug.compare import models
 

@@ -580,8 +580,9 @@ def test_iada_meta_step_uses_the_sample_weights(blobs):
 def test_iada_covariance_guard_is_on_the_peak_at_its_exact_boundary(monkeypatch):
     import skaug._iada as iada
 
-    # the peak of a full-covariance fit: 7.5 × 4 bytes × C × d²; at the limit full is kept
-    monkeypatch.setattr(iada, "FULL_COVARIANCE_LIMIT", 7.5 * 4 * 2 * 10 * 10)
+    # the peak of a full-covariance fit: factor × 4 bytes × C × d²; at the limit full is kept
+    monkeypatch.setattr(iada, "FULL_COVARIANCE_LIMIT",
+                        iada.FULL_COVARIANCE_PEAK_FACTOR * 4 * 2 * 10 * 10)
     rng = np.random.RandomState(0)
     y = np.array([0, 1] * 4)
     at = IADAClassifier(perturbation="constant", max_epochs=1).fit(rng.randn(8, 10), y)
@@ -691,3 +692,51 @@ def test_validation_data_must_be_a_pair(blobs):
     X, y = blobs
     with pytest.raises(ValueError, match="must be a pair"):
         SAflexClassifier(max_epochs=1).fit(X, y, validation_data=np.zeros((2, 4)))
+
+
+def _thread_spy():
+    seen = []
+
+    class Spy(Callback):
+        def on_batch_begin(self, net, **kwargs):
+            seen.append(torch.get_num_threads())
+
+    return seen, Spy()
+
+
+def test_n_threads_applies_inside_fit_and_predict_only(monkeypatch):
+    X, y = make_blobs(120, n_features=4, centers=3, random_state=0)
+    before = torch.get_num_threads()
+    seen, spy = _thread_spy()
+    clf = SeAClassifier(max_epochs=1, callbacks=[spy], random_state=0).fit(X, y)
+    assert set(seen) == {1}  # a small head: one thread (n_threads=None)
+    assert torch.get_num_threads() == before  # restored
+    if before >= 2:
+        seen.clear()
+        clf.set_params(n_threads=2).fit(X, y)
+        assert set(seen) == {2}
+    # predictions are the same whatever the thread count
+    np.testing.assert_array_equal(clf.set_params(n_threads=1).predict_proba(X),
+                                  clf.set_params(n_threads=None).predict_proba(X))
+    # never more than the process may use on entry (an outer joblib worker's limit)
+    torch.set_num_threads(1)
+    try:
+        seen.clear()
+        clf.set_params(n_threads=8).fit(X, y)
+        assert set(seen) == {1}
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_thread_policy_counts_the_heads_multiply_adds():
+    from skaug._base import SMALL_HEAD_FLOPS
+
+    clf = SAflexClassifier(hidden_layer_sizes=(256, 256), batch_size=128)
+    small = 128 * (64 * 256 + 256 * 256 + 256 * 2)
+    assert small < SMALL_HEAD_FLOPS and clf._thread_count(64, 2) == 1
+    big = SeAClassifier(batch_size=256)  # the paper's shape: 256 × 2048 × 100 > the threshold
+    assert 256 * 2048 * 100 > SMALL_HEAD_FLOPS
+    assert big._thread_count(2048, 100) == torch.get_num_threads()
+    assert SeAClassifier(n_threads=3)._thread_count(2048, 100) == 3
+    with pytest.raises(InvalidParameterError):
+        SeAClassifier(n_threads=0).fit(np.ones((4, 2)), [0, 1, 0, 1])

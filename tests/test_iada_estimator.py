@@ -70,10 +70,10 @@ def test_class_strategy_makes_tail_classes_harder(blobs):
 
 def test_full_covariance_guard_counts_the_peak_of_the_fit():
     # 3 × 10,000² float32 covariances are 1.1 GiB, under the 2 GiB limit; the fit's
-    # peak (7.5×) is not: "full" is refused, "auto" (the default) keeps the diagonals.
+    # peak (2.5×) is not: "full" is refused, "auto" (the default) keeps the diagonals.
     X = np.random.RandomState(0).randn(6, 10_000).astype(np.float32)
     y = np.array([0, 1, 2] * 2)
-    with pytest.raises(ValueError, match=r"need about 8\.4 GiB.*Use covariance='diag'"):
+    with pytest.raises(ValueError, match=r"need about 2\.8 GiB.*Use covariance='diag'"):
         IADAClassifier(perturbation="constant", covariance="full", max_epochs=1).fit(X, y)
     with pytest.warns(UserWarning, match="covariance='auto' keeps only the diagonals"):
         clf = IADAClassifier(perturbation="constant", max_epochs=1).fit(X, y)

@@ -191,3 +191,18 @@ def test_copy_and_pickle_are_not_changed_by_the_portable_state(data):
         restored = pickle.loads(pickle.dumps(clf))
     assert isinstance(restored.perturbation_net_, torch.nn.Module)
     assert isinstance(_skops_roundtrip(clf).perturbation_net_, torch.nn.Module)
+
+
+@pytest.mark.parametrize("name", ["hgb", "lr", "smote+lr", "mixup-sampler+hgb"])
+def test_what_compare_save_writes_loads_with_skaug_load(name, tmp_path):
+    if "+" in name:
+        pytest.importorskip("imblearn")
+    from skaug.compare import refit_best
+    from skaug.datasets import load_builtin
+
+    X, y = load_builtin("qsar_biodeg")
+    idx = np.random.RandomState(0).permutation(len(y))
+    model = refit_best(name, X[idx[:300]], y[idx[:300]], inner_cv=2)
+    dump(model, tmp_path / "m.skops")
+    restored = load(tmp_path / "m.skops")
+    np.testing.assert_array_equal(restored.predict(X), model.predict(X))

@@ -129,7 +129,7 @@ def test_isda_epsilon_moves_rows_along_the_proxy_gradient(data):
     # harder rows: the proxy's probability of the true class (1) goes down
     assert (lr.predict_proba(moved)[:, 1] < lr.predict_proba(base)[:, 1]).all()
     step = np.linalg.norm(moved - base, axis=1)
-    np.testing.assert_allclose(step, float(sampler._stats.spread()), rtol=1e-6)
+    np.testing.assert_allclose(step, sampler.spread_, rtol=1e-6)
 
 
 def test_sea_rows_are_sea_augment_of_the_same_head_and_batch(data):
@@ -211,3 +211,36 @@ def test_bad_input_says_what_to_do(data):
         MixupSampler().fit_resample(X, y)
     with pytest.raises(ValueError):
         MixupSampler(sampling_strategy=-1.0).fit_resample(np.ones((4, 2)), [0, 0, 1, 1])
+
+
+@pytest.mark.parametrize("S", SAMPLERS)
+def test_fitted_samplers_save_with_skops(S, data):
+    import skops.io as sio
+
+    from skaug.persistence import skaug_types
+
+    X, y = data
+    kw = {"vae_epochs": 2} if S is IDAASampler else {}
+    sampler = S(random_state=0, **kw)
+    sampler.fit_resample(X, y)
+    blob = sio.dumps(sampler)
+    untrusted = set(sio.get_untrusted_types(data=blob))
+    assert untrusted <= set(skaug_types())
+    restored = sio.loads(blob, trusted=list(untrusted))
+    np.testing.assert_array_equal(restored.fit_resample(X, y)[0], sampler.fit_resample(X, y)[0])
+
+
+def test_compare_runs_sampler_pipelines_beside_the_baselines():
+    from skaug.compare import compare, parse_methods
+    from skaug.datasets import load_builtin
+
+    assert parse_methods("smote+hgb,idaa-sampler+lr") == ["lr", "hgb", "smote+hgb",
+                                                          "idaa-sampler+lr"]
+    with pytest.raises(ValueError, match="<sampler>\\+lr"):
+        parse_methods("smote+svm")
+    X, y = load_builtin("qsar_biodeg")
+    rows_ = np.random.RandomState(0).permutation(len(y))[:300]
+    rows = compare(X[rows_], y[rows_], ["smote+lr", "mixup-sampler+lr"], cv=2, progress=False)
+    assert [r["role"] for r in rows] == ["baseline", "baseline", "baseline", "method"]
+    assert rows[3]["model"] == "MixupSampler → LogisticRegression"
+    assert "model__C=" in rows[3]["tuned"]

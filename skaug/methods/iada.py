@@ -106,6 +106,10 @@ def class_strengths(class_counts, epsilon):
 # ------------------------------------------------------------- class covariance
 
 
+#: Full covariances of at most this many floats are updated in one vectorised step.
+_VECTORISED_UPDATE = 2**22
+
+
 class ClassCovariance(nn.Module):
     """Per-class mean and (biased) covariance of features, estimated online.
 
@@ -125,25 +129,40 @@ class ClassCovariance(nn.Module):
 
     @torch.no_grad()
     def update(self, h, y):
+        """Merge the batch ``(h, y)`` into the running statistics.
+
+        Large full covariances (over ``_VECTORISED_UPDATE`` floats) are updated
+        class by class, in place (``addmm_``, ``addr_``): the only temporary is
+        one class's rows, so a fit's memory stays near the covariances' own
+        ``C·d²`` instead of several ``C·d²`` temporaries. Small ones are
+        updated in one vectorised step (fewer Python calls per batch).
+        """
         onehot = F.one_hot(y, self.count.shape[0]).to(h.dtype)  # (n, C)
         m = onehot.sum(0)  # rows of each class in the batch
         batch_mean = (onehot.T @ h) / m.clamp_min(1)[:, None]
-        centered = h - batch_mean[y]
-        if self.diagonal:
-            batch_cov = (onehot.T @ centered.square()) / m.clamp_min(1)[:, None]
-        else:
-            batch_cov = torch.einsum("nc,nd,ne->cde", onehot, centered, centered)
-            batch_cov = batch_cov / m.clamp_min(1)[:, None, None]
         total = self.count + m
         w = m / total.clamp_min(1)  # weight of the batch; 0 for absent classes
         delta = batch_mean - self.mean
         if self.diagonal:
-            between = delta.square()
+            centered = h - batch_mean[y]
+            batch_cov = (onehot.T @ centered.square()) / m.clamp_min(1)[:, None]
             wb = w[:, None]
-        else:
-            between = delta[:, :, None] * delta[:, None, :]
+            self.covariance.mul_(1 - wb).add_(wb * batch_cov + wb * (1 - wb) * delta.square())
+        elif self.covariance.numel() <= _VECTORISED_UPDATE:
+            centered = h - batch_mean[y]
+            batch_cov = torch.einsum("nc,nd,ne->cde", onehot, centered, centered)
+            batch_cov = batch_cov / m.clamp_min(1)[:, None, None]
             wb = w[:, None, None]
-        self.covariance.mul_(1 - wb).add_(wb * batch_cov + wb * (1 - wb) * between)
+            between = delta[:, :, None] * delta[:, None, :]
+            self.covariance.mul_(1 - wb).add_(wb * batch_cov + wb * (1 - wb) * between)
+        else:
+            for c in torch.nonzero(m).flatten().tolist():
+                rows = h[y == c] - batch_mean[c]
+                wc = float(w[c])
+                # Σ ← (1 − w) Σ + w · (rowsᵀ rows / m_c) + w (1 − w) · δ δᵀ
+                cov = self.covariance[c]
+                cov.mul_(1 - wc).addmm_(rows.T, rows, alpha=wc / float(m[c]))
+                cov.addr_(delta[c], delta[c], alpha=wc * (1 - wc))
         self.mean.add_(w[:, None] * delta)
         self.count.copy_(total)
 
