@@ -149,3 +149,21 @@ def protocol_lines(rows, label, n_train, n_test, worst_column=False):
         cells += [delta, f"{r['fit_seconds']:.1f}", r["tuned"]]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
+
+
+def load_table(file, target=None, max_rows=None, min_class_rows=0):
+    """``(X, y, kinds)`` of a CSV of the data folder's ``tabular/``, read as ``skaug compare``
+    reads it (``target`` None: the last column); classes under ``min_class_rows`` dropped."""
+    from skaug.compare import load_csv
+
+    path = DATA / "tabular" / file
+    if target is None:
+        import pandas as pd
+
+        target = str(pd.read_csv(path, nrows=0).columns[-1]).strip()
+    X, y, kinds, *_ = load_csv(path, target, max_rows=max_rows)
+    if min_class_rows:
+        classes, counts = np.unique(y, return_counts=True)
+        keep = np.isin(y, classes[counts >= min_class_rows])
+        X, y = X[keep].reset_index(drop=True), y[keep]
+    return X, y, kinds

@@ -33,9 +33,9 @@ import sklearn
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _scenarios import DATA, long_tail_indices, save_results  # noqa: E402
+from _scenarios import load_table, long_tail_indices, save_results  # noqa: E402
 
-from skaug.compare import SAMPLERS, compare, corrected_ttest, load_csv, make_preprocessor  # noqa: E402
+from skaug.compare import SAMPLERS, compare, corrected_ttest, make_preprocessor  # noqa: E402
 
 IMBALANCED = ("churn", "adult", "arrhythmia", "digits_lt5")
 
@@ -49,20 +49,11 @@ def load(name):
             keep = long_tail_indices(y, 5, np.random.RandomState(0))
             X, y = X[keep], y[keep]
         return X.astype(float), y.astype(str), None
-    file, target, max_rows = {"churn": ("churn_modelling.csv", "Exited", 4000),
-                              "adult": ("adult.csv", None, 4000),
-                              "arrhythmia": ("arrhythmia.csv", None, None)}[name]
-    path = DATA / "tabular" / file
-    if target is None:
-        import pandas as pd
-
-        target = str(pd.read_csv(path, nrows=0).columns[-1]).strip()
-    X, y, kinds, *_ = load_csv(path, target, max_rows=max_rows)
-    if name == "arrhythmia":
-        classes, counts = np.unique(y, return_counts=True)
-        keep = np.isin(y, classes[counts >= 20])
-        X, y = X[keep].reset_index(drop=True), y[keep]
-    return X, y, kinds
+    file, target, max_rows, min_rows = {
+        "churn": ("churn_modelling.csv", "Exited", 4000, 0),
+        "adult": ("adult.csv", None, 4000, 0),
+        "arrhythmia": ("arrhythmia.csv", None, None, 20)}[name]
+    return load_table(file, target, max_rows, min_rows)
 
 
 def main(argv=None):

@@ -35,17 +35,17 @@ import sklearn
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _scenarios import DATA, protocol_lines, save_results  # noqa: E402
+from _scenarios import load_table, protocol_lines, save_results  # noqa: E402
 
 from skaug import CutMix, SAflexClassifier  # noqa: E402
-from skaug.compare import Model, compare, load_csv, make_preprocessor  # noqa: E402
+from skaug.compare import Model, compare, make_preprocessor  # noqa: E402
 
 TABLES = {
-    # name: (file, target, drop, max_rows, min_class_rows)
-    "qsar_biodeg": ("qsar_biodeg.csv", "label", [], None, 0),
-    "churn": ("churn_modelling.csv", "Exited", [], None, 0),
-    "adult": ("adult.csv", None, [], 4000, 0),
-    "arrhythmia": ("arrhythmia.csv", None, [], None, 20),
+    # name: (file, target (None: the last column), max_rows, min_class_rows)
+    "qsar_biodeg": ("qsar_biodeg.csv", "label", None, 0),
+    "churn": ("churn_modelling.csv", "Exited", None, 0),
+    "adult": ("adult.csv", None, 4000, 0),
+    "arrhythmia": ("arrhythmia.csv", None, None, 20),
 }
 
 
@@ -78,19 +78,8 @@ EXTRA = {
 }
 
 
-def load_table(name):
-    file, target, drop, max_rows, min_rows = TABLES[name]
-    path = DATA / "tabular" / file
-    if target is None:
-        import pandas as pd
-
-        target = str(pd.read_csv(path, nrows=0).columns[-1]).strip()
-    X, y, kinds, names, notes = load_csv(path, target, drop, max_rows=max_rows)
-    if min_rows:
-        classes, counts = np.unique(y, return_counts=True)
-        keep = np.isin(y, classes[counts >= min_rows])
-        X, y = X[keep].reset_index(drop=True), y[keep]
-    return X, y, kinds
+def load(name):
+    return load_table(*TABLES[name])
 
 
 def main(argv=None):
@@ -119,7 +108,7 @@ def main(argv=None):
     ]
     methods = ["cutmix", "saflex", "saflex-paper", "cutmix-same-rows", "idaa", "smote-lr"]
     for name in args.datasets.split(","):
-        X, y, kinds = load_table(name)
+        X, y, kinds = load(name)
         rows = compare(X, y, methods, preprocessor=make_preprocessor(kinds), cv=3,
                        metric="balanced_accuracy", epochs=args.epochs, n_jobs=args.n_jobs,
                        progress=False, early_stopping=False, extra_models=EXTRA)

@@ -88,21 +88,8 @@ def protocol_summary():
         if not table:
             continue
         models = list(next(iter(table.values())))
-        lines += [f"From `benchmarks/results/{name}.md` (accuracy %, mean ± std over seeds):", "",
-                  "| setting | " + " | ".join(models) + " |", "|---" * (len(models) + 1) + "|"]
-        for setting, row in table.items():
-            best = max(row, key=lambda k: row[k][0])
-            cells = []
-            for model in models:
-                mean, std = row.get(model, (float("nan"), 0.0))
-                text = f"{mean:.2f} ± {std:.2f}"
-                if model == best:
-                    text = f"**{text}**"
-                elif best_mean_minus(row, best, model):
-                    text = f"≈ {text}"
-                cells.append(text)
-            lines.append(f"| {setting} | " + " | ".join(cells) + " |")
-        lines.append("")
+        lines += summary_table(f"From `benchmarks/results/{name}.md` (accuracy %, mean ± std "
+                               "over seeds):", table, models)
     return lines
 
 
@@ -126,25 +113,31 @@ def long_protocol_summary():
             table.setdefault(setting, {})[model] = (float(m.group(1)), float(m.group(2)))
         if not table:
             continue
-        lines += [f"From `benchmarks/results/{name}.md` (balanced accuracy %, mean ± std):", "",
-                  "| setting | " + " | ".join(models) + " |", "|---" * (len(models) + 1) + "|"]
-        for setting, row in table.items():
-            best = max(row, key=lambda k: row[k][0])
-            cells = []
-            for model in models:
-                if model not in row:
-                    cells.append("—")
-                    continue
-                mean, std = row[model]
-                text = f"{mean:.2f} ± {std:.2f}"
-                if model == best:
-                    text = f"**{text}**"
-                elif best_mean_minus(row, best, model):
-                    text = f"≈ {text}"
-                cells.append(text)
-            lines.append(f"| {setting} | " + " | ".join(cells) + " |")
-        lines.append("")
+        lines += summary_table(f"From `benchmarks/results/{name}.md` (balanced accuracy %, "
+                               "mean ± std):", table, models)
     return lines
+
+
+def summary_table(title, table, models):
+    """Markdown lines: ``title``, then setting × model, the best in bold, ties marked ≈."""
+    lines = [title, "", "| setting | " + " | ".join(models) + " |",
+             "|---" * (len(models) + 1) + "|"]
+    for setting, row in table.items():
+        best = max(row, key=lambda k: row[k][0])
+        cells = []
+        for model in models:
+            if model not in row:
+                cells.append("—")
+                continue
+            mean, std = row[model]
+            text = f"{mean:.2f} ± {std:.2f}"
+            if model == best:
+                text = f"**{text}**"
+            elif best_mean_minus(row, best, model):
+                text = f"≈ {text}"
+            cells.append(text)
+        lines.append(f"| {setting} | " + " | ".join(cells) + " |")
+    return lines + [""]
 
 
 def best_mean_minus(row, best, model):
