@@ -9,18 +9,18 @@ import torch.nn.functional as F
 
 
 def bare_sea_fit(X, y, n_classes, *, eta, alpha, temperature, margin, lr, momentum,
-                 weight_decay, batch_size, max_epochs, seed):
+                 weight_decay, batch_size, max_epochs, seed, device="cpu"):
     torch.manual_seed(seed)
-    X = torch.as_tensor(X, dtype=torch.float32)
+    X = torch.as_tensor(X, dtype=torch.float32, device=device)
     X = X / X.norm(dim=1, keepdim=True).clamp_min(1e-12)
-    y = torch.as_tensor(y, dtype=torch.long)
-    head = torch.nn.Linear(X.shape[1], n_classes, bias=False)
+    y = torch.as_tensor(y, dtype=torch.long, device=device)
+    head = torch.nn.Linear(X.shape[1], n_classes, bias=False, device=device)
     opt = torch.optim.SGD(head.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
     gen = torch.Generator().manual_seed(seed)
     n = len(X)
     losses = []
     for _ in range(max_epochs):
-        perm = torch.randperm(n, generator=gen)
+        perm = torch.randperm(n, generator=gen).to(device)
         total = 0.0
         for s in range(0, n, batch_size):
             idx = perm[s:s + batch_size]

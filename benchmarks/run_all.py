@@ -25,8 +25,8 @@ from _scenarios import RESULTS
 HERE = Path(__file__).resolve().parent
 DOCS = HERE.parent / "docs"
 IMG = DOCS / "img"
-BENCHES = ["transfer", "iada_protocol", "tabular_protocol", "samplers", "threads", "sea",
-           "iada", "saflex", "idaa", "extraction", "scaling"]
+BENCHES = ["transfer", "iada_protocol", "tabular_protocol", "samplers", "threads", "performance",
+           "sea", "iada", "saflex", "idaa", "extraction", "scaling"]
 COMMANDS = {
     "iada": [["--dataset", d] for d in ("cifar10_resnet", "digits", "arrhythmia")],
     "iada_protocol": [["--dataset", d] for d in ("digits", "arrhythmia")],
@@ -63,6 +63,8 @@ INTRO = {
     "tabular_protocol": "SAflex (skaug's and the paper's setting), CutMix, IDAA on real tables.",
     "samplers": "skaug's samplers and SMOTE in front of LogisticRegression and HGB.",
     "threads": "Thread policy: GridSearchCV and skaug compare, idle and with a competitor.",
+    "performance": "Speed as ratios: SeA against a matmul, SAflex and Meta-IADA overheads, "
+                   "IADA's covariance against d.",
 }
 
 

@@ -179,6 +179,20 @@ def test_unit_normalize_cannot_overflow_or_underflow():
     torch.testing.assert_close(unit_normalize(rows), want)
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_unit_normalize_is_the_same_on_both_paths(dtype):
+    # Ordinary rows take one norm and one division; one extreme row sends the
+    # whole batch through the rescaled path. Both give the same unit rows.
+    x = torch.randn(64, 7, generator=torch.Generator().manual_seed(0), dtype=dtype)
+    ordinary = unit_normalize(x)
+    torch.testing.assert_close(ordinary.norm(dim=1), torch.ones(64, dtype=dtype))
+    tiny = torch.finfo(dtype).tiny
+    for extreme in (tiny ** 0.5, tiny ** 0.25, 1 / tiny ** 0.25, 1 / tiny ** 0.5):
+        mixed = unit_normalize(torch.cat([x, x[:1] * extreme]))
+        torch.testing.assert_close(mixed[:64], ordinary)
+        torch.testing.assert_close(mixed[64], ordinary[0])
+
+
 @pytest.mark.parametrize("scale", [1e20, 1e30])
 def test_sea_gives_the_same_model_at_any_feature_scale(problem, scale):
     X, y = problem

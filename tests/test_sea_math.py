@@ -231,3 +231,35 @@ def test_unknown_direction_is_refused():
     x, y, W = _batch()
     with pytest.raises(ValueError, match="direction must be one of"):
         sea_augment(x, y, W, eta=0.1, direction="bogus")
+
+
+@pytest.mark.parametrize("b, C", [(9, 4), (4, 9)])  # the logit path (C ≤ b) and the direct one
+@pytest.mark.parametrize("direction", ["sea", "sea_neg"])
+@pytest.mark.parametrize("alpha", [0.05, 0.0])
+def test_augmented_rows_equal_the_projection_of_the_explicit_gradient(b, C, direction, alpha):
+    # Eq. 6-11 written with the (b, d) gradient rows g = (p − e_y) W (or p W for
+    # sea_neg) formed explicitly, against sea_augment, which forms them only when
+    # there are more classes than rows.
+    x, y, W = _batch(b=b, d=6, C=C, seed=3)
+    p = smoothed_hinge_probabilities(x @ W.T, y, 0.1, 0.5)
+    g = (p - F.one_hot(y, C).double()) @ W if direction == "sea" else p @ W
+    g_hat = semantic_direction(x, g, alpha)
+    want = unit_normalize(x + 0.3 * unit_normalize(g_hat))
+    got = sea_augment(x, y, W, eta=0.3, alpha=alpha, temperature=0.1, margin=0.5,
+                      direction=direction)
+    torch.testing.assert_close(got, want, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-30, 1e30])
+def test_gradient_scores_equal_the_normalised_gradient_times_the_rows(scale):
+    from skaug.methods.sea import gradient_scores
+
+    x, y, W = _batch(b=6, d=5, C=3, seed=4)
+    r = torch.randn(6, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    want = unit_normalize(r @ W) @ x.T
+    torch.testing.assert_close(gradient_scores(x @ W.T, r * scale, W), want)
+    # float32, with coefficients whose squares underflow (1e-36² < float32's tiny)
+    got = gradient_scores((x @ W.T).float(), (r * 1e-36).float(), W.float())
+    torch.testing.assert_close(got, want.float(), rtol=1e-4, atol=1e-5)
+    zero = gradient_scores(x @ W.T, torch.zeros(6, 3, dtype=torch.float64), W)
+    assert torch.equal(zero, torch.zeros(6, 6, dtype=torch.float64))

@@ -7,13 +7,26 @@ import torch.nn.functional as F
 def unit_normalize(x, eps=1e-12):
     """Return ``Π(x) = x / ||x||_2`` row-wise (a zero row stays zero).
 
-    Each row is first divided by its largest magnitude, so that the squares
-    in the norm cannot overflow (float32 overflows from |x| ≈ 1.8e19) nor
-    underflow; the result is the same unit row.
+    When a row's norm is outside the range where its squares are exact
+    enough (float32 overflows from |x| ≈ 1.8e19), each row is first divided
+    by its largest magnitude, so that the squares can neither overflow nor
+    underflow; the result is the same unit row. Rows of ordinary scale take
+    the direct path: one norm and one division.
     """
+    norm = x.norm(dim=-1, keepdim=True)
+    low, high = _safe_norm_range(x.dtype)
+    if bool(((norm > low) & (norm < high)).all()):
+        return x / norm
     peak = x.abs().amax(dim=-1, keepdim=True)
     x = x / torch.where(peak > 0, peak, torch.ones_like(peak))
     return x / x.norm(dim=-1, keepdim=True).clamp_min(eps)
+
+
+def _safe_norm_range(dtype):
+    # Norms between these bounds come from squares that neither overflow nor
+    # lose the row to underflow: (tiny^(1/2) · 2^10, max^(1/2) / 2^10).
+    info = torch.finfo(dtype)
+    return info.tiny ** 0.5 * 1024, info.max ** 0.5 / 1024
 
 
 def weighted_mean(values, sample_weight=None):

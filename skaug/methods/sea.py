@@ -61,11 +61,31 @@ def semantic_weights(x, g, alpha):
     The diagonal (self) is excluded: ``q_ii = 0``. ``alpha=0`` removes the
     entropy term and gives the one-hot argmax. Requires ``b ≥ 2``.
     """
-    scores = unit_normalize(g) @ x.T
+    return _projection_weights(unit_normalize(g) @ x.T, alpha)
+
+
+def _projection_weights(scores, alpha):
+    # q_i = softmax_{j≠i}(scores_ij / α), or the one-hot argmax at α = 0.
     scores.fill_diagonal_(float("-inf"))
     if alpha == 0:
-        return F.one_hot(scores.argmax(dim=1), x.shape[0]).to(x.dtype)
+        return F.one_hot(scores.argmax(dim=1), scores.shape[1]).to(scores.dtype)
     return torch.softmax(scores / alpha, dim=1)
+
+
+def gradient_scores(z, r, weight):
+    """``Π(g_i)ᵀ x_j`` for ``g = r W``, without forming the (b, d) rows ``g``.
+
+    ``z = x Wᵀ`` are the batch's logits, ``r`` (b, C) the coefficients of the
+    gradient on the rows of ``W`` (``p − e_y`` for Prop. 4, ``p`` for
+    ``sea_neg``). Since ``g_i x_jᵀ = r_i z_jᵀ`` and ``||g_i||² = r_i (W Wᵀ) r_iᵀ``,
+    the scores cost ``O(b²C + C²d)`` instead of ``O(b²d + bCd)``. ``r`` is first
+    scaled per row by its largest magnitude (the scores do not depend on it),
+    so its squares neither underflow nor overflow.
+    """
+    peak = r.abs().amax(dim=1, keepdim=True)
+    r = r / torch.where(peak > 0, peak, torch.ones_like(peak))
+    squared = ((r @ (weight @ weight.T)) * r).sum(dim=1, keepdim=True)
+    return (r @ z.T) / squared.clamp_min(0).sqrt().clamp_min(1e-12)
 
 
 def semantic_direction(x, g, alpha):
@@ -136,17 +156,24 @@ def sea_augment(
         if direction == "adv":
             g = smoothed_hinge_input_gradient(x, y, weight, temperature, margin)
             return unit_normalize(x + eta * g)
-        if direction == "sea":
-            g = smoothed_hinge_input_gradient(x, y, weight, temperature, margin)
-            g_hat = semantic_direction(x, g, alpha)
-        elif direction == "sea_neg":
-            p = smoothed_hinge_probabilities(x @ weight.T, y, temperature, margin)
-            g_hat = semantic_direction(x, p @ weight, alpha)
+        if direction in ("sea", "sea_neg"):
+            z = x @ weight.T
+            r = smoothed_hinge_probabilities(z, y, temperature, margin)  # ∇ = (p − e_y) W
+            if direction == "sea":
+                r = r - F.one_hot(y, r.shape[1]).to(r.dtype)
+            if weight.shape[0] <= b:  # few classes: the scores from the logits
+                scores = gradient_scores(z, r, weight)
+            else:
+                scores = unit_normalize(r @ weight) @ x.T
+            g_hat = _projection_weights(scores, alpha) @ x
         elif direction == "rand":
             g_hat = _random_simplex_weights(b, generator, x.device, x.dtype) @ x
         else:  # mixup
             g_hat = x[_random_partner(b, generator, x.device)]
-        return unit_normalize(x + eta * unit_normalize(g_hat))
+        # x + η Π(ĝ) in one pass: ĝ scaled by η / ||ĝ|| per row. ĝ is a convex
+        # combination of unit rows (norm ≤ 1), so its norm needs no rescaling.
+        step = eta / g_hat.norm(dim=1, keepdim=True).clamp_min(1e-12)
+        return unit_normalize(torch.addcmul(x, g_hat, step))
 
 
 def sea_loss(head, x, y, sample_weight=None, *, temperature=1.0, margin=0.0, **augment):
