@@ -167,9 +167,9 @@ def saflex_tables():
     return [("qsar_biodeg (built-in)", ((X - X.mean(0)) / X.std(0)).astype(np.float32), y)]
 
 
-def fit_seconds(make, X, y, **fit_params):
+def fit_seconds(make, X, y):
     start = time.perf_counter()
-    make().fit(X, y, **fit_params)
+    make().fit(X, y)
     return time.perf_counter() - start
 
 
@@ -182,14 +182,14 @@ def saflex_ratios(device, repeats=3, epochs=30):
                      {"hidden_layer_sizes": (1024, 1024), "max_epochs": max(epochs // 3, 1)}))
     for name, X, y, extra in settings:
         n_val = int(np.ceil(0.1 * len(y)))  # SAflex's held-out tenth (validation_fraction=0.1)
-        for p in ((0.5,) if "synthetic" in name else (0.1, 0.5, 0.9)):
+        mask = np.zeros(len(y), bool)
+        mask[np.random.default_rng(0).permutation(len(y))[:n_val]] = True
+        options = {"max_epochs": epochs, "random_state": 0, "device": device, **extra}
+        SAflexClassifier(CutMix(), **options).fit(X, y)  # warm-up, once per data set
+        for p in (0.5,) if "synthetic" in name else (0.1, 0.5, 0.9):
             def make(refine):
-                return lambda: SAflexClassifier(CutMix(p=p), refine=refine, **{
-                    "max_epochs": epochs, "random_state": 0, "device": device, **extra})
-            fit_seconds(make(True), X, y)  # warm-up
+                return lambda: SAflexClassifier(CutMix(p=p), refine=refine, **options)
             saflex = min(fit_seconds(make(True), X, y) for _ in range(repeats))
-            mask = np.zeros(len(y), bool)
-            mask[np.random.default_rng(0).permutation(len(y))[:n_val]] = True
             same_rows = min(fit_seconds(make(False), X[~mask], y[~mask]) for _ in range(repeats))
             all_rows = min(fit_seconds(make(False), X, y) for _ in range(repeats))
             rows.append((name, p, saflex, same_rows, all_rows))

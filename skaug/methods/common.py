@@ -17,9 +17,18 @@ def unit_normalize(x, eps=1e-12):
     low, high = _safe_norm_range(x.dtype)
     if bool(((norm > low) & (norm < high)).all()):
         return x / norm
-    peak = x.abs().amax(dim=-1, keepdim=True)
-    x = x / torch.where(peak > 0, peak, torch.ones_like(peak))
+    x = scale_by_peak(x)
     return x / x.norm(dim=-1, keepdim=True).clamp_min(eps)
+
+
+def scale_by_peak(x):
+    """Each row divided by its largest magnitude (a zero row stays zero).
+
+    The result's entries lie in [−1, 1] with a ±1 in every nonzero row, so its
+    squares can neither overflow nor all underflow; directions are unchanged.
+    """
+    peak = x.abs().amax(dim=-1, keepdim=True)
+    return x / torch.where(peak > 0, peak, torch.ones_like(peak))
 
 
 def _safe_norm_range(dtype):

@@ -12,7 +12,7 @@ bias-free linear head (``z = x @ weight.T``, as stored by ``torch.nn.Linear``).
 import torch
 import torch.nn.functional as F
 
-from .common import softmax_input_gradient, unit_normalize, weighted_mean
+from .common import scale_by_peak, softmax_input_gradient, unit_normalize, weighted_mean
 
 #: The augmentation directions of the paper's ablation (Fig. 4).
 DIRECTIONS = ("sea", "adv", "sea_neg", "rand", "mixup", "none")
@@ -82,8 +82,7 @@ def gradient_scores(z, r, weight):
     scaled per row by its largest magnitude (the scores do not depend on it),
     so its squares neither underflow nor overflow.
     """
-    peak = r.abs().amax(dim=1, keepdim=True)
-    r = r / torch.where(peak > 0, peak, torch.ones_like(peak))
+    r = scale_by_peak(r)
     squared = ((r @ (weight @ weight.T)) * r).sum(dim=1, keepdim=True)
     return (r @ z.T) / squared.clamp_min(0).sqrt().clamp_min(1e-12)
 
@@ -162,10 +161,9 @@ def sea_augment(
             if direction == "sea":
                 r = r - F.one_hot(y, r.shape[1]).to(r.dtype)
             if weight.shape[0] <= b:  # few classes: the scores from the logits
-                scores = gradient_scores(z, r, weight)
+                g_hat = _projection_weights(gradient_scores(z, r, weight), alpha) @ x
             else:
-                scores = unit_normalize(r @ weight) @ x.T
-            g_hat = _projection_weights(scores, alpha) @ x
+                g_hat = semantic_direction(x, r @ weight, alpha)
         elif direction == "rand":
             g_hat = _random_simplex_weights(b, generator, x.device, x.dtype) @ x
         else:  # mixup
