@@ -110,6 +110,11 @@ def long_protocol_summary():
                 continue
             setting = ", ".join(cells[k] for k in keys)
             model = cells[model_col]
+            if len(keys) > 1:  # the setting names the model: one column per pipeline
+                model = re.sub(r"^(LogisticRegression|HistGradientBoosting) alone",
+                               "model alone", model)
+                model = re.sub(r" → (LogisticRegression|HistGradientBoosting)$", " → model",
+                               model)
             if model not in models:
                 models.append(model)
             table.setdefault(setting, {})[model] = (float(m.group(1)), float(m.group(2)))

@@ -29,7 +29,7 @@ MODULE_SECTIONS = {
     "Built-in data (`skaug.datasets`)": (skaug.datasets, ["load_builtin"]),
     "Samplers for any model (`skaug.samplers`, imbalanced-learn)": (
         skaug.samplers, ["CutMixSampler", "MixupSampler", "NoiseSampler", "ISDASampler",
-                         "SeASampler", "IDAASampler"]
+                         "SeASampler", "IDAASampler", "SAflexSampler"]
     ),
     "Saving and loading (`skaug.persistence`)": (
         skaug.persistence, ["dump", "load", "skaug_types"]

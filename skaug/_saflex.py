@@ -1,13 +1,11 @@
 """SAflexClassifier: learned weights and soft labels for any upstream augmenter."""
 
-import copy
 import sys
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.base import BaseEstimator, clone
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval
 
@@ -15,7 +13,7 @@ from ._base import FeatureHeadClassifier, _validate_features
 from ._docstring import substitute
 from ._net import as_tensor
 from ._step import HeldOut, Step
-from .augmenters import CutMix, apply_augmenter
+from .augmenters import apply_augmenter, fitted_augmenter
 from .methods.common import weighted_cross_entropy
 from .methods.saflex import (
     logits_and_jvp,
@@ -362,14 +360,8 @@ class SAflexClassifier(FeatureHeadClassifier):
         if self.refine:
             validation = HeldOut(as_tensor(X_val, device), as_tensor(y_val, device),
                                  None if w_val is None else as_tensor(w_val, device))
-        augmenter = self.augmenter if self.augmenter is not None else CutMix(p=0.5)
         # fitted on this split: the user's object stays as it was
-        if isinstance(augmenter, BaseEstimator):
-            augmenter = clone(augmenter)
-        elif hasattr(augmenter, "fit"):
-            augmenter = copy.deepcopy(augmenter)
-        if hasattr(augmenter, "fit"):
-            augmenter.fit(as_tensor(X, device), as_tensor(y, device))
+        augmenter = fitted_augmenter(self.augmenter, as_tensor(X, device), as_tensor(y, device))
         step = SAflexStep(
             augmenter=augmenter, n_classes=len(self.classes_), validation=validation,
             beta=self.beta, temperature=self.temperature, rescale=self.rescale,

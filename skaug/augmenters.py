@@ -278,6 +278,25 @@ class IDAA(Augmenter):
 
 
 
+def fitted_augmenter(augmenter, X, y):
+    """``augmenter`` ready for one fit, the user's object left as it was: None is
+    ``CutMix(p=0.5)``; a scikit-learn estimator (skaug's augmenters) is cloned, another
+    object with a ``fit`` method deep-copied, and either is then fitted on ``(X, y)`` if
+    it has ``fit`` (:class:`IDAA`); a plain callable is used as given."""
+    import copy
+
+    from sklearn.base import clone
+
+    augmenter = augmenter if augmenter is not None else CutMix(p=0.5)
+    if isinstance(augmenter, BaseEstimator):
+        augmenter = clone(augmenter)
+    elif hasattr(augmenter, "fit"):
+        augmenter = copy.deepcopy(augmenter)
+    if hasattr(augmenter, "fit"):
+        augmenter.fit(X, y)
+    return augmenter
+
+
 def apply_augmenter(augmenter, X, Y, generator, model=None):
     """Call ``augmenter`` and check what it returns; labels come back as distributions.
 

@@ -46,7 +46,10 @@ def _parser():
     p.add_argument("--methods", default=",".join(cmp.DEFAULT_METHODS),
                    help=f"comma-separated, from: {', '.join(cmp.MODELS)}, or 'all' (default: "
                         f"{','.join(cmp.DEFAULT_METHODS)}); lr, hgb and the plain head of "
-                        "each method always run")
+                        "each method always run. Samplers in front of lr or hgb: "
+                        "'<sampler>+lr' or '<sampler>+hgb', <sampler> from: "
+                        f"{', '.join([*cmp.SAMPLERS, *cmp.SAMPLER_CHOICES])} (needs "
+                        "imbalanced-learn)")
     p.add_argument("--cv", type=int, default=3, help="outer stratified folds (default 3)")
     p.add_argument("--repeats", type=int, default=1,
                    help="repetitions of the outer folds, for a stronger verdict (default 1)")

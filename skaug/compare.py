@@ -47,6 +47,9 @@ class Model:
     role: str  # "baseline" or "method"
     make: object
     grid: dict = field(default_factory=dict)
+    #: what a failing grid point scores in the inner CV: "raise" stops (a bug shows);
+    #: a choice among samplers, some of which refuse some data (ADASYN), skips them
+    error_score: object = "raise"
 
 
 def _torch_models(early_stopping=True):
@@ -142,6 +145,25 @@ SAMPLERS = {
     "isda-sampler": ("skaug.samplers", "ISDASampler", "method"),
     "sea-sampler": ("skaug.samplers", "SeASampler", "method"),
     "idaa-sampler": ("skaug.samplers", "IDAASampler", "method"),
+    "saflex-sampler": ("skaug.samplers", "SAflexSampler", "method"),
+}
+
+#: Sampler choices for ``"<family>+<model>"`` pipelines: the sampler itself is tuned,
+#: among seven of a library's (at their defaults but the settings listed), jointly with
+#: the model's grid, by the inner CV. A grid point whose sampler refuses the data (ADASYN
+#: without neighbours of another class) is skipped, not fatal.
+SAMPLER_CHOICES = {
+    "imblearn-samplers": ("baseline", "imbalanced-learn's samplers, chosen by inner CV", (
+        ("imblearn.over_sampling", "SMOTE", {"k_neighbors": 3}),
+        ("imblearn.over_sampling", "SMOTE", {}),
+        ("imblearn.over_sampling", "BorderlineSMOTE", {"kind": "borderline-1"}),
+        ("imblearn.over_sampling", "BorderlineSMOTE", {"kind": "borderline-2"}),
+        ("imblearn.over_sampling", "ADASYN", {}),
+        ("imblearn.over_sampling", "SVMSMOTE", {}),
+        ("imblearn.over_sampling", "RandomOverSampler", {}),
+    )),
+    "skaug-samplers": ("method", "skaug's samplers, chosen by inner CV", tuple(
+        (module, cls, {}) for module, cls, role in SAMPLERS.values() if role == "method")),
 }
 
 
@@ -151,24 +173,57 @@ def model_for(name, early_stopping=True):
 
 
 def is_sampler_model(name):
-    """Whether ``name`` is a ``"<sampler>+<model>"`` pipeline (e.g. ``"smote+hgb"``)."""
+    """Whether ``name`` is a ``"<sampler>+<model>"`` pipeline (e.g. ``"smote+hgb"``) or a
+    ``"<family>+<model>"`` one (:data:`SAMPLER_CHOICES`, e.g. ``"skaug-samplers+hgb"``)."""
     sampler, _, model = name.partition("+")
-    return sampler in SAMPLERS and model in ("lr", "hgb")
+    return (sampler in SAMPLERS or sampler in SAMPLER_CHOICES) and model in ("lr", "hgb")
+
+
+def _sampler_class(name, module, cls):
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(module), cls)
+    except ImportError as exc:
+        raise ImportError(f"{name} needs imbalanced-learn: pip install 'skaug[samplers]'.") \
+            from exc
 
 
 def sampler_model(name):
     """The :class:`Model` of ``"<sampler>+<model>"``: an imbalanced-learn pipeline, the
-    sampler (at its defaults) then the model, over the model's own grid."""
-    import importlib
+    sampler (at its defaults) then the model, over the model's own grid; for a family
+    (:data:`SAMPLER_CHOICES`) the grid also chooses the sampler.
 
+    Examples
+    --------
+    >>> from skaug.compare import sampler_model
+    >>> sampler_model("smote+hgb").label
+    'SMOTE → HistGradientBoosting'
+    >>> model = sampler_model("skaug-samplers+lr")
+    >>> model.label, len(model.grid["sampler"]), model.grid["model__C"]
+    ("skaug's samplers, chosen by inner CV → LogisticRegression", 7, [0.1, 1.0, 10.0])
+    """
     sampler, _, model = name.partition("+")
-    module, cls, role = SAMPLERS[sampler]
     base = _sklearn_models()[model]
-    try:
-        sampler_cls = getattr(importlib.import_module(module), cls)
-    except ImportError as exc:
-        raise ImportError(f"{name} needs imbalanced-learn: pip install 'skaug[samplers]'.") \
-            from exc
+    grid = {f"model__{k}": v for k, v in base.grid.items()}
+    if sampler in SAMPLER_CHOICES:
+        role, label, options = SAMPLER_CHOICES[sampler]
+        classes = [(_sampler_class(name, module, cls), kw) for module, cls, kw in options]
+
+        def choices(rs):
+            return [cls(random_state=rs, **kw) for cls, kw in classes]
+
+        def make(rs, ep):
+            from imblearn.pipeline import Pipeline
+
+            return Pipeline([("sampler", choices(rs)[0]), ("model", base.make(rs, ep))])
+
+        # the random_state of the candidates: compare's seed (the grid holds instances)
+        return _SamplerChoice(f"{label} → {base.label}", role, make,
+                              {"sampler": choices(0), **grid}, error_score=np.nan,
+                              choices=choices)
+    module, cls, role = SAMPLERS[sampler]
+    sampler_cls = _sampler_class(name, module, cls)
 
     def make(rs, ep):
         from imblearn.pipeline import Pipeline
@@ -176,8 +231,14 @@ def sampler_model(name):
         return Pipeline([("sampler", sampler_cls(random_state=rs)),
                          ("model", base.make(rs, ep))])
 
-    return Model(f"{cls} → {base.label}", role, make,
-                 {f"model__{k}": v for k, v in base.grid.items()})
+    return Model(f"{cls} → {base.label}", role, make, grid)
+
+
+@dataclass(frozen=True)
+class _SamplerChoice(Model):
+    """A :class:`Model` whose grid holds sampler instances: ``choices(seed)`` re-seeds them."""
+
+    choices: object = None
 
 
 #: Names of the models, and the default selection of ``skaug compare``.
@@ -202,7 +263,7 @@ def parse_methods(text, always=("lr", "hgb")):
         raise ValueError(f"unknown method(s) {', '.join(unknown)}; choose from "
                          f"{', '.join(MODELS)}, 'all', or a sampler pipeline "
                          f"'<sampler>+lr' / '<sampler>+hgb' with <sampler> one of "
-                         f"{', '.join(SAMPLERS)}.")
+                         f"{', '.join([*SAMPLERS, *SAMPLER_CHOICES])}.")
     if "all" in names:
         names = list(MODELS)
     methods = [m for m in dict.fromkeys(names) if m not in BASELINES]
@@ -468,6 +529,8 @@ def tuned_search(model, preprocessor, X, y, *, inner_cv, metric, class_weight, e
     if "covariance" in estimator.get_params() and X.shape[1] > 256:
         estimator.set_params(covariance="diag")  # docs/iada.md: full is C·d² per batch
     grid = {f"model__{k}": v for k, v in model.grid.items()}
+    if isinstance(model, _SamplerChoice):
+        grid["model__sampler"] = model.choices(seed)
     _, counts = np.unique(y, return_counts=True)
     if "class_weight" in estimator.get_params():
         if class_weight is None and counts.min() == counts.max():
@@ -480,7 +543,7 @@ def tuned_search(model, preprocessor, X, y, *, inner_cv, metric, class_weight, e
     return GridSearchCV(
         Pipeline([("prep", prep), ("model", estimator)]), grid, scoring=metric,
         cv=StratifiedKFold(inner_cv, shuffle=True, random_state=seed), n_jobs=1,
-        error_score="raise",
+        error_score=model.error_score,
     )
 
 

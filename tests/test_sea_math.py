@@ -195,6 +195,22 @@ def test_rand_weights_are_on_the_simplex_and_exclude_self():
     assert off.std().item() == pytest.approx(np.sqrt(48 / (49**2 * 50)), rel=0.1)
 
 
+def test_rand_moves_each_row_toward_a_random_simplex_mixture_of_the_others():
+    from skaug.methods.sea import _random_simplex_weights
+
+    x, y, W = _batch(b=12, d=6, C=3)
+    got = sea_augment(x, y, W, eta=0.5, direction="rand",
+                      generator=torch.Generator().manual_seed(3))
+    q = _random_simplex_weights(12, torch.Generator().manual_seed(3), "cpu", x.dtype)
+    g_hat = q @ x  # Σ_{j≠i} q_ij x_j, q uniform on the simplex
+    want = unit_normalize(x + 0.5 * g_hat / g_hat.norm(dim=1, keepdim=True))
+    torch.testing.assert_close(got, want)
+    # not a move toward one other row (mixup)
+    for i in range(12):
+        assert not any(torch.allclose(unit_normalize(x[i] + 0.5 * x[j]), got[i], atol=1e-9)
+                       for j in range(12) if j != i)
+
+
 def test_a_batch_of_one_is_left_unaugmented():
     x, y, W = _batch(b=1)
     assert torch.equal(sea_augment(x, y, W, eta=0.8, direction="sea"), x)
