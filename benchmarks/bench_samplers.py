@@ -45,8 +45,8 @@ from skaug.compare import (  # noqa: E402
     SAMPLER_CHOICES,
     SAMPLERS,
     compare,
-    corrected_ttest,
     make_preprocessor,
+    paired_ttest,
 )
 
 IMBALANCED = ("churn", "adult", "arrhythmia", "digits_lt5")
@@ -66,12 +66,6 @@ def load(name):
         "adult": ("adult.csv", None, 4000, 0),
         "arrhythmia": ("arrhythmia.csv", None, None, 20)}[name]
     return load_table(file, target, max_rows, min_rows)
-
-
-def paired(row, other):
-    """``(mean, std, p)`` of ``row`` minus ``other`` over the same outer folds."""
-    d = np.array(row["scores"]) - np.array(other["scores"])
-    return corrected_ttest(d, row["n_train"], row["n_test"])
 
 
 def main(argv=None):
@@ -125,11 +119,11 @@ def main(argv=None):
             single = [r for r in rows if r["method"].partition("+")[0] in SAMPLERS
                       and r["role"] == "method"]
             top = max(single, key=lambda r: r["balanced_accuracy"])
-            wins[(name, model)] = [(r["model"], *paired(r, smote)) for r in (
+            wins[(name, model)] = [(r["model"], *paired_ttest(r, smote)) for r in (
                 top, by[f"skaug-samplers+{model}"])] + [
-                paired(by[f"skaug-samplers+{model}"], by[f"imblearn-samplers+{model}"])]
+                paired_ttest(by[f"skaug-samplers+{model}"], by[f"imblearn-samplers+{model}"])]
             for r in rows:
-                mean, std, p = paired(r, smote)
+                mean, std, p = paired_ttest(r, smote)
                 delta = "—" if r is smote else f"{mean:+.2f} ± {std:.2f} (p = {p:.2f})"
                 seeds = np.reshape(r["scores"], (args.repeats, -1)).mean(axis=1)
                 bal = f"{r['balanced_accuracy']:.2f} ± {seeds.std():.2f}"
@@ -166,7 +160,7 @@ def main(argv=None):
                       f"({', '.join(won) or 'none'}; with p < 0.05: "
                       f"{', '.join(reliable) or 'none'})")
     lines += ["", "Imbalanced tables where skaug's samplers chosen by inner CV have a higher "
-              "mean than SMOTE → the same model: " + "; ".join(counts) + "."]
+              "mean than SMOTE → the same model: " + ("; ".join(counts) or "none was run") + "."]
     lines += ["", *failures, "", f"Total time {time.time() - start:.0f} s."]
     save_results("samplers.md", lines)
 

@@ -766,6 +766,13 @@ def _row(name, model, results, metric, folds):
     }
 
 
+def paired_ttest(row, other):
+    """``(mean, std, p)`` of ``row``'s fold scores minus ``other``'s (two :func:`compare`
+    rows over the same outer folds), by :func:`corrected_ttest`."""
+    d = np.subtract(row["scores"], other["scores"])
+    return corrected_ttest(d, row["n_train"], row["n_test"])
+
+
 def corrected_ttest(differences, n_train, n_test):
     """Nadeau & Bengio's corrected resampled t-test of paired differences over CV folds.
 
@@ -805,8 +812,7 @@ def verdict(rows, metric, alpha=0.05):
     for r in rows:
         if r["role"] != "method":
             continue
-        d = np.subtract(r["scores"], best["scores"])
-        mean, std, p = corrected_ttest(d, r["n_train"], r["n_test"])
+        mean, std, p = paired_ttest(r, best)
         tests.append({"method": r["method"], "model": r["model"], "difference": mean,
                       "std": std, "p": p})
     if not tests:

@@ -28,8 +28,9 @@ label is ``c`` (but :class:`SAflexSampler`'s, see below):
 - :class:`IDAASampler`: ``R(x) + D(E(x) + δ)`` from a feature VAE fitted in the
   sampler, ``δ`` one FGSM step against a proxy linear model (``attack="fgsm"``)
   or a uniform random sign vector of the same size (``attack=None``);
-- :class:`SAflexSampler`: an upstream augmenter's rows (CutMix by default, from
-  batches of all classes) with SAflex's learned labels, keeping only the rows
+- :class:`SAflexSampler`: an upstream augmenter's rows (CutMix by default, each
+  class's rows mixed among themselves unless ``partners="all"``) with SAflex's
+  learned labels, keeping only the rows
   whose weight is 1, against a proxy LogisticRegression and the gradient of its
   loss on held-out rows; a row counts towards its learned label's class.
 

@@ -164,10 +164,15 @@ def test_sea_rows_are_sea_augment_of_the_same_head_and_batch(data):
     np.testing.assert_allclose(np.linalg.norm(new, axis=1), np.linalg.norm(X[source], axis=1))
 
 
+def _distances(A, B):
+    """Largest absolute feature difference between each row of ``A`` and each of ``B``."""
+    return np.abs(np.asarray(A)[:, None, :] - np.asarray(B)[None]).max(axis=2)
+
+
 def test_sea_with_eta_zero_returns_rows_of_the_class(data):
     X, y = data
     new = SeASampler(eta=0.0, random_state=0).fit_resample(X, y)[0][len(X):]
-    dist = np.abs(new[:, None, :] - X[y == 1][None]).max(axis=2).min(axis=1)
+    dist = _distances(new, X[y == 1]).min(axis=1)
     assert dist.max() < 1e-9
 
 
@@ -176,7 +181,7 @@ def test_idaa_rows_are_residual_plus_decoded_shifted_code(data):
     sampler = IDAASampler(epsilon=0.0, vae_epochs=3, random_state=0)
     new = sampler.fit_resample(X, y)[0][len(X):]
     # ε = 0: R(x) + D(E(x)) = x, a row of the class (float32 rounding)
-    dist = np.abs(new[:, None, :] - X[y == 1][None]).max(axis=2).min(axis=1)
+    dist = _distances(new, X[y == 1]).min(axis=1)
     assert dist.max() < 1e-4
     # attack=None: δ = ε · random signs; the same draws by hand give the same rows
     sampler = IDAASampler(sampling_strategy={0: 160, 1: 40 + 25}, epsilon=0.5, attack=None,
@@ -267,7 +272,7 @@ def test_saflex_new_rows_are_kept_upstream_rows_with_saflex_labels(three_classes
     keep = pi_hat[np.arange(len(cand)), label] >= 0
     # each new row, in the standardised units the augmenter saw, is one of its rows ...
     Z_new = (new - sampler.mean_) / sampler.scale_
-    dist = np.abs(Z_new[:, None, :] - cand[None]).max(axis=2)
+    dist = _distances(Z_new, cand)
     match = dist.argmin(axis=1)
     assert dist[np.arange(len(new)), match].max() < 1e-9
     assert len(set(match)) == len(new)  # each upstream row at most once
@@ -285,10 +290,11 @@ def test_saflex_new_rows_are_kept_upstream_rows_with_saflex_labels(three_classes
     # upstream rows are made from training-part rows only, never the validation rows
     seen = np.vstack([i.numpy() for i in recorded.inputs])
     Z = (X - sampler.mean_) / sampler.scale_
-    src = np.abs(seen[:, None, :] - Z[None]).max(axis=2).argmin(axis=1)
+    src = _distances(seen, Z).argmin(axis=1)
     assert not sampler.validation_mask_[src].any()
+
     def rows_of(t):
-        return np.abs(t.numpy()[:, None, :] - Z[None]).max(axis=2).argmin(axis=1)
+        return _distances(t, Z).argmin(axis=1)
 
     if partners == "all":
         # one call per batch of batch_size rows: half from the classes still short of
@@ -480,7 +486,7 @@ def test_saflex_fits_an_upstream_copy_on_the_training_part_rows_and_labels(three
     # float32, as the classifiers run a fitted augmenter's model: the training part's
     # standardised rows, each once, with their labels
     assert X_fit.dtype == torch.float32
-    dist = np.abs(X_fit.numpy()[:, None, :] - Z[None]).max(axis=2)
+    dist = _distances(X_fit, Z)
     rows = dist.argmin(axis=1)
     assert dist.min(axis=1).max() < 1e-5
     assert sorted(rows) == np.flatnonzero(train).tolist()
