@@ -4,4 +4,4 @@ import importlib.util
 
 collect_ignore = []
 if importlib.util.find_spec("imblearn") is None:  # skaug[samplers]
-    collect_ignore.append("skaug/samplers.py")
+    collect_ignore.append("skaug/samplers")

@@ -130,23 +130,23 @@ def protocol_lines(rows, label, n_train, n_test, worst_column=False):
     """
     from skaug.compare import corrected_ttest
 
-    base = max((r for r in rows if r["role"] == "baseline"), key=lambda r: r["balanced_accuracy"])
-    best = max(rows, key=lambda r: r["balanced_accuracy"])
+    base = max((r for r in rows if r.role == "baseline"), key=lambda r: r.balanced_accuracy)
+    best = max(rows, key=lambda r: r.balanced_accuracy)
     lines = []
     for r in rows:
-        d = np.array(r["scores"]) - np.array(base["scores"])
+        d = np.array(r.scores) - np.array(base.scores)
         mean, std, p = corrected_ttest(d, n_train, n_test)
         delta = "—" if r is base else f"{mean:+.2f} ± {std:.2f} (p = {p:.2f})"
-        bal = f"{r['balanced_accuracy']:.2f} ± {r['balanced_accuracy_std']:.2f}"
+        bal = f"{r.balanced_accuracy:.2f} ± {r.balanced_accuracy_std:.2f}"
         if r is best:
             bal = f"**{bal}**"
-        elif best["balanced_accuracy"] - r["balanced_accuracy"] <= best["balanced_accuracy_std"]:
+        elif best.balanced_accuracy - r.balanced_accuracy <= best.balanced_accuracy_std:
             bal += " *tie*"
-        cells = [label, r["model"], f"{r['accuracy']:.2f} ± {r['accuracy_std']:.2f}", bal]
+        cells = [label, r.label, f"{r.accuracy:.2f} ± {r.accuracy_std:.2f}", bal]
         if worst_column:
-            cells.append(f"{r['worst_group_accuracy']:.2f} ± {r['worst_group_accuracy_std']:.2f}"
-                         if "worst_group_accuracy" in r else "—")
-        cells += [delta, f"{r['fit_seconds']:.1f}", r["tuned"]]
+            cells.append(f"{r.worst_group_accuracy:.2f} ± {r.worst_group_accuracy_std:.2f}"
+                         if r.worst_group_accuracy is not None else "—")
+        cells += [delta, f"{r.fit_seconds:.1f}", r.tuned]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 

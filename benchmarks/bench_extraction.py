@@ -15,8 +15,9 @@ import torch
 
 from _scenarios import DATA, save_results
 from skaug import DeepFeatureExtractor, SeAClassifier
-from skaug.extraction import IMAGENET_MEAN, IMAGENET_STD, _load_state_dict
-from skaug.backbones.cifar_resnet import cifar_resnet
+from skaug.extraction import IMAGENET_MEAN, IMAGENET_STD
+from skaug.extraction._loading import _load_state_dict
+from skaug.extraction.backbones.cifar_resnet import cifar_resnet
 
 W = {d: str(next((DATA / "weights").glob(f"resnet{d}-*.th"))) for d in (20, 32, 56)}
 

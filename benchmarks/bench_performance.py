@@ -232,10 +232,11 @@ d, covariance, device, epochs = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(
 rng = np.random.default_rng(0)
 y = rng.integers(0, 4, 2000)
 X = rng.standard_normal((4, d), dtype=np.float32)[y] + rng.standard_normal((2000, d), dtype=np.float32)
-make = lambda e: IADAClassifier(hidden_layer_sizes=(), covariance=covariance, max_epochs=e,
-                                random_state=0, device=device)
+make = lambda e: IADAClassifier(perturbation="meta", hidden_layer_sizes=(), covariance=covariance,
+                                max_epochs=e, random_state=0, device=device)
 # warm-up on 8 features: torch's and skaug's first-call costs, not this d's memory
-IADAClassifier(hidden_layer_sizes=(), max_epochs=1, device=device).fit(X[:64, :8], y[:64])
+IADAClassifier(perturbation="meta", hidden_layer_sizes=(), max_epochs=1,
+               device=device).fit(X[:64, :8], y[:64])
 if device.startswith("cuda"):
     torch.cuda.reset_peak_memory_stats()
     base = torch.cuda.memory_allocated()

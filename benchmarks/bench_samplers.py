@@ -15,7 +15,7 @@ BorderlineSMOTE in front of it, and each skaug sampler in front of it
 defaults (``sampling_strategy="auto"``: every class brought up to the largest; on
 balanced data that adds no rows). Two more pipelines choose the sampler itself by the
 inner CV, jointly with the model's grid, among seven of a library's
-(:data:`skaug.compare.SAMPLER_CHOICES`): skaug's seven samplers, and imbalanced-learn's
+(:data:`skaug.compare.SAMPLER_FAMILIES`): skaug's seven samplers, and imbalanced-learn's
 seven (SMOTE with 3 and 5 neighbours, BorderlineSMOTE 1 and 2, ADASYN, SVMSMOTE,
 random over-sampling) — the same budget, and the only fair way to name "the best
 sampler" (picking the best row of the table afterwards uses the test rows).
@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _scenarios import load_table, long_tail_indices, save_results  # noqa: E402
 
 from skaug.compare import (  # noqa: E402
-    SAMPLER_CHOICES,
+    SAMPLER_FAMILIES,
     SAMPLERS,
     compare,
     make_preprocessor,
@@ -100,37 +100,37 @@ def main(argv=None):
         prep = make_preprocessor(kinds) if kinds is not None else None
         for model in args.models.split(","):
             names = ([model] + [f"{s}+{model}" for s in SAMPLERS]
-                     + [f"{f}+{model}" for f in SAMPLER_CHOICES])
+                     + [f"{f}+{model}" for f in SAMPLER_FAMILIES])
             run = dict(preprocessor=prep, cv=3, repeats=args.repeats,
                        metric="balanced_accuracy", n_jobs=args.n_jobs, progress=False,
                        baselines=())
             # ADASYN raises on some data (no neighbours of another class): run it apart
             adasyn = f"adasyn+{model}"
-            rows = compare(X, y, [n for n in names if n != adasyn], **run)
+            rows = list(compare(X, y, [n for n in names if n != adasyn], **run))
             try:
-                rows += compare(X, y, [adasyn], **run)  # the same folds (same seed)
+                rows += list(compare(X, y, [adasyn], **run))  # the same folds (same seed)
             except (RuntimeError, ValueError) as exc:
                 failures.append(f"- {name}, {model}: ADASYN failed: {exc}")
-            rows = sorted((r for r in rows if r["method"] in names),
-                          key=lambda r: names.index(r["method"]))
-            smote = next(r for r in rows if r["method"] == f"smote+{model}")
-            best = max(rows, key=lambda r: r["balanced_accuracy"])
-            by = {r["method"]: r for r in rows}
-            single = [r for r in rows if r["method"].partition("+")[0] in SAMPLERS
-                      and r["role"] == "method"]
-            top = max(single, key=lambda r: r["balanced_accuracy"])
-            wins[(name, model)] = [(r["model"], *paired_ttest(r, smote)) for r in (
+            rows = sorted((r for r in rows if r.name in names),
+                          key=lambda r: names.index(r.name))
+            smote = next(r for r in rows if r.name == f"smote+{model}")
+            best = max(rows, key=lambda r: r.balanced_accuracy)
+            by = {r.name: r for r in rows}
+            single = [r for r in rows if r.name.partition("+")[0] in SAMPLERS
+                      and r.role == "method"]
+            top = max(single, key=lambda r: r.balanced_accuracy)
+            wins[(name, model)] = [(r.label, *paired_ttest(r, smote)) for r in (
                 top, by[f"skaug-samplers+{model}"])] + [
                 paired_ttest(by[f"skaug-samplers+{model}"], by[f"imblearn-samplers+{model}"])]
             for r in rows:
                 mean, std, p = paired_ttest(r, smote)
                 delta = "—" if r is smote else f"{mean:+.2f} ± {std:.2f} (p = {p:.2f})"
-                seeds = np.reshape(r["scores"], (args.repeats, -1)).mean(axis=1)
-                bal = f"{r['balanced_accuracy']:.2f} ± {seeds.std():.2f}"
-                label = r["model"] if r["method"] != model else f"{r['model']} alone (class_weight tuned)"
+                seeds = np.reshape(r.scores, (args.repeats, -1)).mean(axis=1)
+                bal = f"{r.balanced_accuracy:.2f} ± {seeds.std():.2f}"
+                label = r.label if r.name != model else f"{r.label} alone (class_weight tuned)"
                 lines.append(f"| {name} (n={len(y)}) | {model} | {label} | "
                              f"{f'**{bal}**' if r is best else bal} | {delta} | "
-                             f"{r['fit_seconds']:.1f} |")
+                             f"{r.fit_seconds:.1f} |")
             print(f"done {name} × {model} at {time.time() - start:.0f} s", flush=True)
             save_results("samplers.md", lines + ["", "(partial: still running)"])
     lines += ["", "Against SMOTE → the same model (balanced accuracy points, mean ± std of the "

@@ -28,7 +28,7 @@ from skaug.datasets import load_builtin
 MODELS = {
     "SeA": lambda **k: SeAClassifier(**k),
     "ISDA": lambda **k: IADAClassifier(perturbation="constant", epsilon=0.0, lambda0=0.5, **k),
-    "Meta-IADA": lambda **k: IADAClassifier(**k),
+    "Meta-IADA": lambda **k: IADAClassifier(perturbation="meta", **k),
     "SAflex(CutMix)": lambda **k: SAflexClassifier(**k),
     "IDAA": lambda **k: IDAAClassifier(**k),
 }

@@ -30,7 +30,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import sklearn
 import torch
 
@@ -38,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _scenarios import load_table, protocol_lines, save_results  # noqa: E402
 
 from skaug import CutMix, SAflexClassifier  # noqa: E402
+from skaug._shell._validation import stratified_hold_out  # noqa: E402
 from skaug.compare import Model, compare, make_preprocessor  # noqa: E402
 
 TABLES = {
@@ -53,9 +53,9 @@ class SameRowsCutMix(SAflexClassifier):
     """CutMix alone, trained on exactly the rows SAflex trains on (its validation tenth dropped)."""
 
     def _make_step(self, X, y, sample_weight, seed, device, validation_data=None):
-        n_val = max(int(np.ceil(self.validation_fraction * len(y))), len(self.classes_))
-        X, y, sample_weight, *_ = self._hold_out(X, y, sample_weight, seed, n_val, "SAflex", "")
-        return super()._make_step(X, y, sample_weight, seed, device)
+        kept, _ = stratified_hold_out(y, seed, fraction=self.validation_fraction, who="SAflex")
+        sample_weight = None if sample_weight is None else sample_weight[kept]
+        return super()._make_step(X[kept], y[kept], sample_weight, seed, device)
 
 
 def _smote_lr(rs, ep):
@@ -112,8 +112,8 @@ def main(argv=None):
         rows = compare(X, y, methods, preprocessor=make_preprocessor(kinds), cv=3,
                        metric="balanced_accuracy", epochs=args.epochs, n_jobs=args.n_jobs,
                        progress=False, early_stopping=False, extra_models=EXTRA)
-        lines += protocol_lines(rows, f"{name} (n={len(y)})", rows[0]["n_train"],
-                                rows[0]["n_test"])
+        lines += protocol_lines(rows, f"{name} (n={len(y)})", rows[0].n_train,
+                                rows[0].n_test)
         print(f"done {name} at {time.time() - start:.0f} s", flush=True)
     lines += ["", f"Total time {time.time() - start:.0f} s."]
     save_results(args.output, lines)

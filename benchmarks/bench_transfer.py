@@ -86,17 +86,17 @@ def main(argv=None):
                        early_stopping=False, metric="accuracy", n_jobs=args.n_jobs,
                        progress=True)
         minutes = (time.time() - start) / 60
-        lr = next(r for r in rows if r["method"] == "lr")
+        lr = rows["lr"]
         lines += [f"## n_train = {n} ({len(y) - n} test rows; {minutes:.0f} min)", "",
                   "| model | accuracy % | Δ vs LR (pt) | p | fit s per split | tuned per seed |",
                   "|---|---|---|---|---|---|"]
         for r in rows:
-            d = np.subtract(r["scores"], lr["scores"])
+            d = np.subtract(r.scores, lr.scores)
             mean, std, p = corrected_ttest(d, n, len(y) - n) if r is not lr else (0, 0, 1)
             delta = "" if r is lr else f"{mean:+.2f} ± {std:.2f}"
-            lines.append(f"| {r['model']} | {r['accuracy']:.2f} ± {r['accuracy_std']:.2f} | "
-                         f"{delta} | {'' if r is lr else f'{p:.2g}'} | {r['fit_seconds']:.1f} | "
-                         f"{r['tuned']} |")
+            lines.append(f"| {r.label} | {r.accuracy:.2f} ± {r.accuracy_std:.2f} | "
+                         f"{delta} | {'' if r is lr else f'{p:.2g}'} | {r.fit_seconds:.1f} | "
+                         f"{r.tuned} |")
         lines.append("")
         save_results(args.output, lines)  # after every size, so a long run keeps what it has
     return 0

@@ -23,7 +23,9 @@ SECTIONS = {
 }
 MODULE_SECTIONS = {
     "Comparing methods (`skaug.compare`)": (
-        skaug.compare, ["compare", "load_csv", "make_preprocessor", "format_table", "write_rows"]
+        skaug.compare, ["compare", "select_models", "refit_best", "choose_metric", "verdict",
+                        "corrected_ttest", "load_csv", "make_preprocessor", "Comparison",
+                        "ModelResult", "Model"]
     ),
     "Plots (`skaug.plot`)": (skaug.plot, ["plot_training_curves", "plot_comparison"]),
     "Built-in data (`skaug.datasets`)": (skaug.datasets, ["load_builtin"]),

@@ -1,25 +1,41 @@
-"""skaug: feature-space data augmentation as scikit-learn estimators."""
+"""skaug: feature-space data augmentation as scikit-learn estimators.
 
-from ._iada import IADAClassifier
-from ._idaa import IDAAClassifier
-from ._saflex import SAflexClassifier
-from ._sea import SeAClassifier
-from .augmenters import IDAA, CutMix, GaussianNoise, Mixup
-from .exceptions import DivergenceError
-from .extraction import DeepFeatureExtractor
+The public names below are imported on first use, so that ``import skaug``
+(and ``skaug --help``) does not import torch until an estimator is needed.
+"""
 
-__version__ = "0.1.0"
+import importlib
 
-__all__ = [
-    "CutMix",
-    "DeepFeatureExtractor",
-    "DivergenceError",
-    "GaussianNoise",
-    "IADAClassifier",
-    "IDAA",
-    "IDAAClassifier",
-    "Mixup",
-    "SAflexClassifier",
-    "SeAClassifier",
-    "__version__",
-]
+_PUBLIC = {
+    "CutMix": ".augmenters",
+    "DeepFeatureExtractor": ".extraction",
+    "DivergenceError": ".exceptions",
+    "GaussianNoise": ".augmenters",
+    "IADAClassifier": "._iada",
+    "IDAA": ".augmenters",
+    "IDAAClassifier": "._idaa",
+    "Mixup": ".augmenters",
+    "SAflexClassifier": "._saflex",
+    "SeAClassifier": "._sea",
+}
+
+try:
+    from importlib.metadata import PackageNotFoundError, version
+
+    __version__ = version("skaug")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree, not installed
+    __version__ = "0+unknown"
+
+__all__ = sorted([*_PUBLIC, "__version__"])
+
+
+def __getattr__(name):
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(_PUBLIC[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'skaug' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *_PUBLIC})

@@ -46,7 +46,7 @@ device : {"auto", "cpu", "cuda"} or str, default="auto"
 n_threads : int or None, default=None
     CPU threads of torch and of BLAS/OpenMP during ``fit``, ``partial_fit``
     and prediction only (restored after). None: 1 for a small head (fewer
-    than ``skaug._base.SMALL_HEAD_FLOPS`` multiply-adds per batch), where
+    than ``skaug._shell._runtime.SMALL_HEAD_FLOPS`` multiply-adds per batch), where
     more threads gain nothing and lose much when cores are shared (another
     process, or ``GridSearchCV(n_jobs=k)``), else as many as the process may
     use now (an outer joblib worker's limit is kept). Parallelise folds and
@@ -68,7 +68,7 @@ validation_loss_curve_ : list of float
     Validation loss per epoch (only with ``early_stopping=True``).
 n_iter_ : int
     Number of epochs run.
-net_ : skaug._net.SkaugNet
+net_ : skaug._shell.net.SkaugNet
     The fitted skorch net: ``net_.module_`` the torch head, ``net_.history``
     the training history, ``net_.step`` the method's training state (so
     ``net_.partial_fit`` keeps training).""",

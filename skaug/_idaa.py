@@ -6,10 +6,9 @@ import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval
 
-from ._base import FeatureHeadClassifier
 from ._docstring import substitute
-from ._net import as_tensor
-from ._step import Step
+from ._shell import FeatureHeadClassifier, Step
+from ._shell.net import as_tensor
 from .augmenters import IDAA
 from .methods.common import weighted_cross_entropy
 

@@ -6,23 +6,17 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval
+from sklearn_compat.base import _fit_context
+from sklearn_compat.utils._indexing import _safe_indexing
 
-from ._base import FeatureHeadClassifier, _validate_features
 from ._docstring import substitute
-from ._net import as_tensor
-from ._step import HeldOut, Step
+from ._shell import FeatureHeadClassifier, HeldOut, Step
+from ._shell._validation import stratified_hold_out, validate_features
+from ._shell.net import as_tensor
 from .augmenters import apply_augmenter, fitted_augmenter
-from .methods.common import weighted_cross_entropy
-from .methods.saflex import (
-    logits_and_jvp,
-    rescale_rows,
-    saflex_pi,
-    saflex_targets,
-    soft_cross_entropy,
-    validation_gradient,
-)
+from .methods.common import soft_cross_entropy, weighted_cross_entropy
+from .methods.saflex import saflex_relabel, validation_gradient
 
 
 class SAflexStep(Step):
@@ -54,12 +48,9 @@ class SAflexStep(Step):
                 batch = self.validation.batch(self.validation_batch_size, generator)
                 self.g_val = validation_gradient(module, *batch)
             self.calls += 1
-            params = dict(module.named_parameters())
-            with torch.no_grad():
-                logits_aug, J = logits_and_jvp(module, params, X_aug, self.g_val)
-                pi = saflex_pi(logits_aug, J)
-                pi = rescale_rows(pi) if self.rescale else pi
-                return saflex_targets(pi, Y_aug, self.beta, self.temperature, generator)
+            return saflex_relabel(module, X_aug, Y_aug, self.g_val, beta=self.beta,
+                                  temperature=self.temperature, rescale=self.rescale,
+                                  generator=generator)
         finally:
             module.train(training)
 
@@ -89,6 +80,10 @@ class SAflexStep(Step):
         if self.kept:
             out["kept_fraction_"] = float(np.mean(self.kept))
         return out
+
+
+def _maybe(a, rows):
+    return None if a is None else a[rows]
 
 
 def _called_by_pipeline():
@@ -266,6 +261,7 @@ class SAflexClassifier(FeatureHeadClassifier):
         self.n_threads = n_threads
         self.verbose = verbose
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, validation_data=None, validation_mask=None):
         """Fit the head.
 
@@ -330,7 +326,7 @@ class SAflexClassifier(FeatureHeadClassifier):
                 f"{type(validation_data).__name__}."
             )
         X_val, y_val = validation_data
-        X_val = self._transform_input(_validate_features(self, X_val, reset=False))
+        X_val = self._transform_input(validate_features(self, X_val, reset=False))
         y_val = np.asarray(y_val)
         if y_val.shape != (len(X_val),):
             raise ValueError(
@@ -351,11 +347,12 @@ class SAflexClassifier(FeatureHeadClassifier):
             X_val, y_val = self._validation_rows(validation_data)
         elif self.refine:
             # at least one validation row per class, even on small data
-            n_val = max(int(np.ceil(self.validation_fraction * len(y))), len(self.classes_))
-            X, y, sample_weight, X_val, y_val, w_val = self._hold_out(
-                X, y, sample_weight, seed, n_val, "SAflex",
-                "Pass validation_data=(X_val, y_val) or validation_mask to fit, or more data.",
-            )
+            kept, held = stratified_hold_out(
+                y, seed, fraction=self.validation_fraction, who="SAflex",
+                remedy="Pass validation_data=(X_val, y_val) or validation_mask to fit, or more "
+                       "data.")
+            X_val, y_val, w_val = X[held], y[held], _maybe(sample_weight, held)
+            X, y, sample_weight = X[kept], y[kept], _maybe(sample_weight, kept)
         validation = None
         if self.refine:
             validation = HeldOut(as_tensor(X_val, device), as_tensor(y_val, device),

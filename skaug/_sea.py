@@ -6,10 +6,10 @@ from numbers import Real
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import SkaugClassifier
 from ._docstring import substitute
-from ._net import as_tensor
-from ._step import Step
+from ._shell import SkaugClassifier, Step
+from ._shell._validation import user_stacklevel
+from ._shell.net import as_tensor
 from .heads import LinearHead
 from .methods.common import unit_normalize, weighted_mean
 from .methods.sea import DIRECTIONS, sea_loss, smoothed_hinge
@@ -208,7 +208,7 @@ class SeAClassifier(SkaugClassifier):
                 "a large step can collapse the head to one class. Tune eta by "
                 "cross-validation including small values and 0.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=user_stacklevel(),
             )
 
     def _make_step(self, X, y, sample_weight, seed, device):

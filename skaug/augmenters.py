@@ -16,10 +16,14 @@ class attribute ``requires_model = True``; they are called as
 ``augmenter(X, Y, generator, model=head)``, with ``head`` mapping rows to
 logits.
 
-skaug's augmenters are scikit-learn estimators: ``get_params``/``set_params``
-and ``clone`` work, so a nested parameter such as
-``saflexclassifier__augmenter__p`` can be grid-searched. Their parameters are
-checked when they are used (each call, and ``fit``), not when they are set.
+:class:`CutMix`, :class:`Mixup` and :class:`GaussianNoise` learn nothing and
+have no ``fit``: they are *parameter objects*, as scikit-learn's Gaussian-process
+kernels are — ``get_params``/``set_params``, ``clone`` and ``repr`` work, so a
+nested parameter such as ``saflexclassifier__augmenter__p`` can be
+grid-searched, but they are not estimators and scikit-learn's estimator checks
+do not apply to them. :class:`IDAA` fits a VAE and is a full estimator (it
+passes ``check_estimator``). Parameters are checked when they are used (each
+call, and ``fit``), not when they are set.
 """
 
 from numbers import Integral, Real
@@ -29,8 +33,9 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import validate_data
 
-from ._base import check_layer_sizes
+from ._shell._validation import check_layer_sizes
 from ._persistence import PortableStateMixin
 from .methods.common import soft_cross_entropy
 from .methods.idaa import FeatureVAE, fit_vae, latent_attack
@@ -39,6 +44,9 @@ from .methods.idaa import FeatureVAE, fit_vae, latent_attack
 class Augmenter(PortableStateMixin, BaseEstimator):
     """Base class of skaug's augmenters: ``augmenter(X, Y, generator) -> (X_aug, Y_aug)``.
 
+    It derives from ``BaseEstimator`` for its parameter handling only
+    (``get_params``, ``set_params``, ``clone``, nested grid search); an
+    augmenter without ``fit`` is a parameter object, not an estimator.
     Subclasses implement ``_augment`` with the same arguments; ``__call__``
     checks the parameters first.
     """
@@ -52,6 +60,9 @@ class Augmenter(PortableStateMixin, BaseEstimator):
 
 class CutMix(Augmenter):
     """Tabular CutMix: each feature replaced, with probability ``p``, by a random partner row's.
+
+    A parameter object (no ``fit``; see :mod:`skaug.augmenters`), called on
+    tensors by :class:`~skaug.SAflexClassifier` and the samplers.
 
     Parameters
     ----------
@@ -86,6 +97,8 @@ class CutMix(Augmenter):
 class Mixup(Augmenter):
     """Mixup: ``λ x_i + (1 − λ) x_j`` with ``λ ~ Beta(alpha, alpha)`` per row, labels mixed alike.
 
+    A parameter object (no ``fit``; see :mod:`skaug.augmenters`).
+
     Parameters
     ----------
     alpha : float, default=0.2
@@ -109,6 +122,8 @@ class Mixup(Augmenter):
 
 class GaussianNoise(Augmenter):
     """Additive Gaussian noise ``x + std · N(0, I)``; labels kept.
+
+    A parameter object (no ``fit``; see :mod:`skaug.augmenters`).
 
     Parameters
     ----------
@@ -216,12 +231,28 @@ class IDAA(Augmenter):
         self.random_state = random_state
 
     def fit(self, X, y=None):
-        """Fit the VAE to rows ``X`` (array or tensor; fitted on the tensor's device)."""
+        """Fit the VAE to rows ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or a float tensor
+            The rows (at least 2). A tensor is fitted on its own device.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
         self._validate_params()
         check_layer_sizes(self, "hidden_layer_sizes")
-        X = _as_rows(X, "IDAA.fit")
-        if len(X) < 2:
-            raise ValueError(f"IDAA.fit needs at least 2 rows to fit its VAE, got {len(X)}.")
+        if torch.is_tensor(X):
+            X = _as_rows(X, "IDAA.fit")
+            if len(X) < 2:
+                raise ValueError(f"IDAA.fit needs at least 2 rows to fit its VAE; got "
+                                 f"n_samples={len(X)}.")
+            self.n_features_in_ = X.shape[1]
+        else:  # scikit-learn's checks: sparse, complex, empty, 1-d, NaN, too few rows
+            X = torch.from_numpy(validate_data(self, X, dtype=np.float32, ensure_min_samples=2))
         if self.random_state is None:
             seed = int(torch.randint(0, 2**31 - 1, (1,)))
         else:
@@ -238,7 +269,6 @@ class IDAA(Augmenter):
         for p in vae.parameters():
             p.requires_grad_(False)
         self.vae_ = vae
-        self.n_features_in_ = X.shape[1]
         return self
 
     def _fitted_vae(self, X):

@@ -31,8 +31,9 @@ import skops.io as sio
 
 #: Well-known types that skops does not trust by default but that build nothing but data:
 #: ``numpy.dtype`` (e.g. ``SimpleImputer._fit_dtype``), the trees of scikit-learn's
-#: ``HistGradientBoostingClassifier``, and imbalanced-learn's pipeline and
-#: over-samplers (``skaug compare --save`` may save ``"smote+lr"``).
+#: ``HistGradientBoostingClassifier``, imbalanced-learn's pipeline and the over-samplers
+#: ``skaug compare`` offers (``--save`` may save ``"smote+lr"`` or a family's choice), and
+#: the neighbour search they keep fitted (scikit-learn's KD and ball trees, their metric).
 WELL_KNOWN_TYPES = (
     "numpy.dtype",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
@@ -40,23 +41,38 @@ WELL_KNOWN_TYPES = (
     "imblearn.over_sampling._smote.base.SMOTE",
     "imblearn.over_sampling._adasyn.ADASYN",
     "imblearn.over_sampling._smote.filter.BorderlineSMOTE",
+    "imblearn.over_sampling._smote.filter.SVMSMOTE",
+    "imblearn.over_sampling._random_over_sampler.RandomOverSampler",
+    "sklearn.neighbors._kd_tree.KDTree",
+    "sklearn.neighbors._ball_tree.BallTree",
+    "sklearn.metrics._dist_metrics.EuclideanDistance64",
 )
 
 
+#: Public import paths of classes that moved, as files saved by older versions name
+#: them: skops looks such a name up by importing the module and taking the attribute,
+#: so the package must export it, and :func:`load` must trust the old name too.
+LEGACY_PATHS = ("skaug.extraction.DeepFeatureExtractor",)
+
+
 def skaug_types():
-    """The fully qualified names of skaug's persistable classes (trusted by :func:`load`)."""
+    """The fully qualified names of skaug's persistable classes (trusted by :func:`load`):
+    where each is defined, and where files saved by earlier layouts name it."""
     from . import CutMix, DeepFeatureExtractor, GaussianNoise, IDAA, Mixup
     from . import IADAClassifier, IDAAClassifier, SAflexClassifier, SeAClassifier
 
     classes = [CutMix, DeepFeatureExtractor, GaussianNoise, IDAA, Mixup, IADAClassifier,
                IDAAClassifier, SAflexClassifier, SeAClassifier]
+    names = list(LEGACY_PATHS)
     try:  # the samplers need the optional imbalanced-learn
         from . import samplers
 
-        classes += [getattr(samplers, name) for name in samplers.__all__]
+        found = [getattr(samplers, name) for name in samplers.__all__]
+        classes += found
+        names += [f"skaug.samplers.{c.__name__}" for c in found]  # the module they once were
     except ImportError:
         pass
-    return [f"{c.__module__}.{c.__qualname__}" for c in classes]
+    return [f"{c.__module__}.{c.__qualname__}" for c in classes] + names
 
 
 def dump(model, file):

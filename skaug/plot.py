@@ -63,37 +63,76 @@ def plot_training_curves(estimator, ax=None, label=None):
     return ax
 
 
-def plot_comparison(rows, ax=None, metric="accuracy", title=None):
-    """Bar chart of :func:`skaug.compare.compare` rows, with the std over folds as error bars.
+def plot_comparison(comparison, ax=None, title=None):
+    """What the verdict tests, drawn: each model's fold scores on the deciding metric.
+
+    One row per model: its score on every outer fold (dots) and their mean ±
+    std (a bar), baselines and methods in different colours, on an axis
+    zoomed to the scores (so one-point differences show); a dashed line marks
+    the best baseline's mean. The title is the verdict.
 
     Parameters
     ----------
-    rows : list of dict
+    comparison : skaug.compare.Comparison
         As returned by :func:`skaug.compare.compare`.
     ax : matplotlib Axes, default=None
-    metric : {"accuracy", "balanced_accuracy"}, default="accuracy"
     title : str, default=None
+        A first title line (e.g. the data set); the verdict follows it.
 
     Returns
     -------
     ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skaug.compare import compare
+    >>> from skaug.datasets import load_builtin
+    >>> from skaug.plot import plot_comparison
+    >>> X, y = load_builtin("qsar_biodeg")
+    >>> result = compare(X[::3], y[::3], ["sea"], cv=2, epochs=2, progress=False)
+    >>> ax = plot_comparison(result)
+    >>> [t.get_text() for t in ax.get_yticklabels()][0]
+    'LogisticRegression'
     """
-    if metric not in ("accuracy", "balanced_accuracy"):
-        raise ValueError(f"metric must be 'accuracy' or 'balanced_accuracy', got {metric!r}.")
-    ax = _axes(ax)
-    names = [r["model"] for r in rows]
-    means = [r[metric] for r in rows]
-    stds = [r[f"{metric}_std"] for r in rows]
-    ys = range(len(rows))
-    ax.barh(ys, means, xerr=stds, capsize=3, color="tab:blue", alpha=0.8)
-    ax.set_yticks(list(ys), names)
+    import textwrap
+
+    import numpy as np
+
+    results = list(comparison)
+    if not results:
+        raise ValueError("plot_comparison needs at least one result.")
+    if ax is None:
+        _, ax = _pyplot().subplots(figsize=(7.5, 0.45 * len(results) + 1.8))
+    colours = {"baseline": "tab:gray", "method": "tab:blue"}
+    ys = np.arange(len(results))
+    for y_pos, r in zip(ys, results):
+        colour = colours.get(r.role, "tab:blue")
+        scores = np.asarray(r.scores)
+        ax.barh(y_pos, r.mean(), xerr=r.std(), color=colour, alpha=0.35, capsize=3,
+                height=0.6)
+        jitter = np.linspace(-0.15, 0.15, len(scores)) if len(scores) > 1 else [0.0]
+        ax.scatter(scores, y_pos + np.asarray(jitter), color=colour, s=14, zorder=3)
+        ax.text(r.mean(), y_pos - 0.34, f"{r.mean():.1f}", ha="center", va="bottom",
+                fontsize=7)
+    best = max((r for r in results if r.role == "baseline"), key=lambda r: r.mean(),
+               default=None)
+    if best is not None:
+        ax.axvline(best.mean(), color="black", linestyle="--", linewidth=0.8)
+    low = min(float(np.min(r.scores)) for r in results)
+    high = max(float(np.max(r.scores)) for r in results)
+    pad = max(1.0, 0.1 * (high - low))
+    ax.set_xlim(max(0.0, low - pad), min(100.0, high + pad))
+    ax.set_yticks(list(ys), [r.label for r in results])
     ax.invert_yaxis()
-    # bars start at 0: a truncated axis would make small differences look large
-    ax.set_xlim(0.0, 100.0)
-    for y_pos, m in zip(ys, means):
-        ax.text(1.0, y_pos, f"{m:.1f}", va="center", ha="left", color="white", fontsize=8)
-    ax.set_xlabel(metric.replace("_", " ") + " % (mean ± std over folds)")
-    if title:
-        ax.set_title(title)
+    metric = comparison.metric.replace("_", " ")
+    ax.set_xlabel(f"{metric} % per outer fold (dots), mean ± std (bars); dashed: best baseline")
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color=c, alpha=0.5, label=k) for k, c in colours.items()],
+              loc="lower right", fontsize=8)
+    sentence = "\n".join(textwrap.wrap(comparison.verdict().sentence, 95))
+    ax.set_title(f"{title}\n{sentence}" if title else sentence, fontsize=8, loc="left")
     ax.figure.tight_layout()
     return ax

@@ -25,6 +25,7 @@ def _vector_backbone():
 ESTIMATORS = [
     SeAClassifier(random_state=0),
     IADAClassifier(random_state=0),
+    IADAClassifier(perturbation="meta", random_state=0),  # the paper's flagship setting
     SAflexClassifier(random_state=0),
     IDAAClassifier(random_state=0),
     IADAClassifier(perturbation="class", head="mlp", hidden_layer_sizes=(32,), random_state=0),
@@ -32,9 +33,10 @@ ESTIMATORS = [
     SAflexClassifier(head="linear", refine=False, lr=5e-2, random_state=0),
     IDAAClassifier(vae_epochs=10, random_state=0),
     SAflexClassifier(augmenter=IDAA(latent_dim=4, vae_epochs=10), random_state=0),
+    IDAA(random_state=0),  # the one augmenter with fit (a VAE): an estimator with its defaults
     DeepFeatureExtractor(_vector_backbone(), device="cpu"),
     # image backbones: the checks only clone it (its tags say: no tabular input)
-    DeepFeatureExtractor("resnet20-cifar", device="cpu"),
+    DeepFeatureExtractor("resnet20-cifar", weights=None, device="cpu"),
 ]
 
 # check name -> reason, per estimator. Goal: empty.

@@ -1,8 +1,10 @@
-"""Safe persistence with skops: every estimator round-trips, only skaug's types are trusted."""
+"""skaug.persistence and skaug._persistence: skops and pickle round trips, trusted types."""
 
+import io
 import pickle
 import warnings
 
+import joblib
 import numpy as np
 import pytest
 import skops.io as sio
@@ -17,8 +19,6 @@ from skaug import (
     CutMix,
     DeepFeatureExtractor,
     GaussianNoise,
-    IADAClassifier,
-    IDAAClassifier,
     Mixup,
     SAflexClassifier,
     SeAClassifier,
@@ -26,24 +26,11 @@ from skaug import (
 from skaug._persistence import module_from_state, module_state
 from skaug.heads import FeatureHead
 from skaug.persistence import dump, load, skaug_types
-
-MODELS = {
-    "sea": SeAClassifier(max_epochs=3, random_state=0),
-    "iada-class": IADAClassifier(max_epochs=3, hidden_layer_sizes=(8,), random_state=0),
-    "iada-meta": IADAClassifier(perturbation="meta", max_epochs=3, hidden_layer_sizes=(8,),
-                                random_state=0),
-    "saflex-cutmix": SAflexClassifier(max_epochs=3, hidden_layer_sizes=(8,), random_state=0),
-    "saflex-idaa": SAflexClassifier(IDAA(latent_dim=2, vae_epochs=2), max_epochs=3,
-                                    hidden_layer_sizes=(8,), random_state=0),
-    "idaa": IDAAClassifier(latent_dim=2, vae_epochs=2, max_epochs=3, hidden_layer_sizes=(8,),
-                           batch_norm=True, random_state=0),
-    "idaa-early-stopping": IDAAClassifier(latent_dim=2, vae_epochs=2, max_epochs=3,
-                                          early_stopping=True, random_state=0),
-}
+from tests._instances import PERSISTENCE_CASES as MODELS
 
 
 @pytest.fixture(scope="module")
-def data():
+def labelled_blobs():
     X, y = make_blobs(90, n_features=5, centers=3, cluster_std=3.0, random_state=0)
     return X.astype(np.float32), np.array(["a", "b", "c"])[y]
 
@@ -55,9 +42,13 @@ def _skops_roundtrip(model):
     return sio.loads(blob, trusted=untrusted)
 
 
+def _my_augmenter(X, Y, generator):
+    return X, Y
+
+
 @pytest.mark.parametrize("name", MODELS)
-def test_every_classifier_round_trips_through_skops(name, data):
-    X, y = data
+def test_every_classifier_round_trips_through_skops(name, labelled_blobs):
+    X, y = labelled_blobs
     clf = clone(MODELS[name]).fit(X, y)
     restored = _skops_roundtrip(clf)
     np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
@@ -68,9 +59,9 @@ def test_every_classifier_round_trips_through_skops(name, data):
 
 
 @pytest.mark.parametrize("name", ["sea", "iada-class", "idaa"])
-def test_warm_start_after_skops_load_continues_like_the_pickle(name, data):
+def test_warm_start_after_skops_load_continues_like_the_pickle(name, labelled_blobs):
     # The optimiser's state (SGD momentum, Adam moments) is saved with the weights.
-    X, y = data
+    X, y = labelled_blobs
     clf = clone(MODELS[name]).fit(X, y)
     from_skops = _skops_roundtrip(clf).set_params(warm_start=True).fit(X, y)
     from_pickle = pickle.loads(pickle.dumps(clf)).set_params(warm_start=True).fit(X, y)
@@ -79,8 +70,8 @@ def test_warm_start_after_skops_load_continues_like_the_pickle(name, data):
     assert len(from_skops.loss_curve_) == 2 * len(clf.loss_curve_)
 
 
-def test_partial_fit_after_skops_load_says_why_it_cannot(data):
-    X, y = data
+def test_partial_fit_after_skops_load_says_why_it_cannot(labelled_blobs):
+    X, y = labelled_blobs
     clf = SeAClassifier(max_epochs=2, random_state=0).partial_fit(X, y, classes=np.unique(y))
     restored = _skops_roundtrip(clf)
     with pytest.raises(ValueError, match="warm_start=True"):
@@ -91,8 +82,8 @@ def test_partial_fit_after_skops_load_says_why_it_cannot(data):
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
 
 
-def test_pickle_keeps_the_training_state(data):
-    X, y = data
+def test_pickle_keeps_the_training_state(labelled_blobs):
+    X, y = labelled_blobs
     clf = clone(MODELS["iada-class"]).fit(X, y)
     restored = pickle.loads(pickle.dumps(clf))
     assert restored.net_.step is not None
@@ -105,28 +96,24 @@ def test_augmenters_round_trip(augmenter):
     assert restored.get_params() == augmenter.get_params()
 
 
-def test_fitted_idaa_augmenter_round_trips(data):
-    X, _ = data
+def test_fitted_idaa_augmenter_round_trips(labelled_blobs):
+    X, _ = labelled_blobs
     aug = IDAA(latent_dim=2, vae_epochs=2, random_state=0).fit(torch.from_numpy(X))
     restored = _skops_roundtrip(aug)
     rows = torch.from_numpy(X[:7])
     torch.testing.assert_close(restored.reconstruct(rows), aug.reconstruct(rows), rtol=0, atol=0)
 
 
-def test_pipeline_round_trips_through_skaug_dump_and_load(data, tmp_path):
-    X, y = data
+def test_pipeline_round_trips_through_skaug_dump_and_load(labelled_blobs, tmp_path):
+    X, y = labelled_blobs
     pipe = make_pipeline(StandardScaler(), SeAClassifier(max_epochs=3, random_state=0)).fit(X, y)
     dump(pipe, tmp_path / "model.skops")
     restored = load(tmp_path / "model.skops")
     np.testing.assert_array_equal(restored.predict_proba(X), pipe.predict_proba(X))
 
 
-def _my_augmenter(X, Y, generator):
-    return X, Y
-
-
-def test_load_refuses_a_type_that_is_not_skaugs_and_names_it(data, tmp_path):
-    X, y = data
+def test_load_refuses_a_type_that_is_not_skaugs_and_names_it(labelled_blobs, tmp_path):
+    X, y = labelled_blobs
     clf = SAflexClassifier(_my_augmenter, max_epochs=2, hidden_layer_sizes=(4,),
                            random_state=0).fit(X, y)
     path = tmp_path / "model.skops"
@@ -155,8 +142,8 @@ def test_extractor_over_a_user_module_says_to_use_state_dict():
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="simulates a machine without CUDA")
-def test_a_cuda_fitted_state_loads_on_the_cpu_with_a_warning(data):
-    X, y = data
+def test_a_cuda_fitted_state_loads_on_the_cpu_with_a_warning(labelled_blobs):
+    X, y = labelled_blobs
     clf = clone(MODELS["sea"]).fit(X, y)
     state = clf.__getstate__()
     state["_net_state"]["device"] = "cuda:0"  # as saved on a GPU machine
@@ -183,8 +170,8 @@ def test_module_state_is_builtins_and_arrays_and_rebuilds_the_module():
         module_state(torch.nn.Linear(2, 2))
 
 
-def test_copy_and_pickle_are_not_changed_by_the_portable_state(data):
-    X, y = data
+def test_copy_and_pickle_are_not_changed_by_the_portable_state(labelled_blobs):
+    X, y = labelled_blobs
     clf = clone(MODELS["iada-meta"]).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -206,3 +193,39 @@ def test_what_compare_save_writes_loads_with_skaug_load(name, tmp_path):
     dump(model, tmp_path / "m.skops")
     restored = load(tmp_path / "m.skops")
     np.testing.assert_array_equal(restored.predict(X), model.predict(X))
+
+
+@pytest.mark.parametrize("how", ["pickle", "joblib"])
+def test_persistence_predicts_identically(clf, blobs, how, tmp_path):
+    X, y = blobs
+    clf.fit(X, y)
+    if how == "pickle":
+        restored = pickle.loads(pickle.dumps(clf))
+    else:
+        joblib.dump(clf, tmp_path / "model.joblib")
+        restored = joblib.load(tmp_path / "model.joblib")
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+    np.testing.assert_array_equal(restored.predict(X), clf.predict(X))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_model_fitted_on_gpu_loads_on_a_cpu_only_machine(clf, blobs, monkeypatch):
+    X, y = blobs
+    clf.set_params(device="cuda").fit(X, y)
+    expected = clf.predict_proba(X)
+    payload = pickle.dumps(clf)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(Warning):
+        restored = pickle.loads(payload)
+    assert next(restored.net_.module_.parameters()).device.type == "cpu"
+    np.testing.assert_allclose(restored.predict_proba(X), expected, rtol=1e-5)
+
+
+def test_buffer_is_not_required_to_be_a_file(clf, blobs):
+    X, y = blobs
+    clf.fit(X, y)
+    buf = io.BytesIO()
+    joblib.dump(clf, buf)
+    buf.seek(0)
+    np.testing.assert_array_equal(joblib.load(buf).predict(X), clf.predict(X))
+

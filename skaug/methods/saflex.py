@@ -87,6 +87,24 @@ def saflex_targets(pi_hat, y_aug, beta=0.0, temperature=0.0, generator=None):
     return y, w
 
 
+def saflex_relabel(head, x_aug, y_aug, g_val, *, beta, temperature, rescale=True,
+                   generator=None):
+    """SAflex's labels and normalised 0/1 weights of augmented rows (§3, Theorem 1).
+
+    One forward-mode product of the head's logits along the validation
+    gradient ``g_val`` (:func:`logits_and_jvp`) gives ``Π``
+    (:func:`saflex_pi`), rescaled per row when ``rescale`` (Π̂,
+    :func:`rescale_rows`); :func:`saflex_targets` turns it into labels and
+    weights. ``head`` is used as it is (put it in eval mode first for a
+    deterministic linearisation). No gradient is recorded.
+    """
+    with torch.no_grad():
+        logits, jvp = logits_and_jvp(head, dict(head.named_parameters()), x_aug, g_val)
+        pi = saflex_pi(logits, jvp)
+        pi = rescale_rows(pi) if rescale else pi
+        return saflex_targets(pi, y_aug, beta, temperature, generator)
+
+
 def validation_gradient(head, x_val, y_val, sample_weight=None):
     """``g_val = ∇_θ`` (weighted) mean CE of the validation batch, as a dict of detached tensors."""
     params = dict(head.named_parameters())

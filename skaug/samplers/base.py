@@ -1,0 +1,165 @@
+"""The shell of skaug's samplers: imbalanced-learn's contract, and what the samplers share.
+
+imbalanced-learn's ``fit_resample`` validates ``X`` and ``y``, turns
+``sampling_strategy`` into ``sampling_strategy_`` and calls the sampler's
+``_fit_resample``; :class:`BaseFeatureOverSampler` implements that hook once
+for every skaug sampler: the original rows first, then the new ones, made
+class by class by the subclass's ``_new_rows``. A subclass implements
+
+- ``_prepare(X, y, rng)`` (optional): fits what the rows are made with (a
+  proxy model, a VAE, statistics); sets the fitted attributes a user reads
+  on ``self`` (numpy arrays and skaug's estimators only, so skops can save
+  the sampler) and returns a :class:`PerFit` record of the working state
+  (tensors, index arrays), which stays local to the call;
+- ``_new_rows(X, y, c, n, rng, fit)``: ``n`` new float64 rows of class ``c``.
+"""
+
+from numbers import Real
+
+import numpy as np
+import torch
+from imblearn.over_sampling.base import BaseOverSampler
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from .._shell._runtime import draw_seed, torch_generator
+
+
+class PerFit:
+    """The working state of one ``fit_resample`` call (attributes set by ``_prepare``)."""
+
+    def __init__(self, **state):
+        self.__dict__.update(state)
+
+
+def _multiplier(strategy):
+    """Whether ``sampling_strategy`` is skaug's multiplier (a float > 1)."""
+    return isinstance(strategy, (float, int, np.floating)) and not isinstance(strategy, bool) \
+        and strategy > 1
+
+
+class _Multiply:
+    """``sampling_strategy`` as imbalanced-learn's callable: every class's rows times ``factor``."""
+
+    def __init__(self, factor):
+        self.factor = factor
+
+    def __call__(self, y):
+        classes, counts = np.unique(y, return_counts=True)
+        return {c: int(round(self.factor * n)) for c, n in zip(classes, counts)}
+
+
+class BaseFeatureOverSampler(BaseOverSampler):
+    """imbalanced-learn's over-sampler contract for feature rows; see the module docstring.
+
+    ``sampling_strategy`` is imbalanced-learn's, plus a float > 1 that
+    multiplies every class's rows (handed to imbalanced-learn's validation
+    as the equivalent callable).
+    """
+
+    _parameter_constraints: dict = {
+        **BaseOverSampler._parameter_constraints,
+        "sampling_strategy": [
+            Interval(Real, 0, None, closed="neither"),
+            StrOptions({"auto", "minority", "not minority", "not majority", "all"}),
+            dict,
+            callable,
+        ],
+    }
+
+    def fit_resample(self, X, y, **params):
+        """Resample: ``(X_res, y_res)``, the original rows first, then the new ones.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Numeric features (dense).
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        X_resampled : array-like of shape (n_samples_new, n_features)
+        y_resampled : array-like of shape (n_samples_new,)
+        """
+        strategy = self.sampling_strategy
+        if not _multiplier(strategy):
+            return super().fit_resample(X, y, **params)
+        self.sampling_strategy = _Multiply(strategy)  # imbalanced-learn's own validation
+        try:
+            return super().fit_resample(X, y, **params)
+        finally:
+            self.sampling_strategy = strategy
+
+    def _check_X_y(self, X, y, accept_sparse=None):
+        return super()._check_X_y(X, y, accept_sparse=False)
+
+    def _fit_resample(self, X, y):
+        if not np.all(np.isfinite(X)):
+            raise ValueError(f"{type(self).__name__} got NaN or infinite values in X: impute "
+                             "them first (e.g. SimpleImputer before the sampler).")
+        rng = check_random_state(self.random_state)
+        # C order: the same rows whatever the input's memory layout (numpy, pandas, ...)
+        X64 = np.ascontiguousarray(X, dtype=np.float64)
+        fit = self._prepare(X64, y, rng) or PerFit()
+        rows, labels = self._make_rows(X64, y, rng, fit)
+        new_X = [X] + [r.astype(X.dtype, copy=False) for r in rows]
+        y_res = np.concatenate([y] + [np.asarray(lab, dtype=y.dtype) for lab in labels])
+        return np.vstack(new_X), y_res
+
+    def _make_rows(self, X, y, rng, fit):
+        """The new rows and their labels, as lists of blocks: ``_new_rows`` class by class."""
+        rows, labels = [], []
+        for c, n in self.sampling_strategy_.items():
+            if n > 0:
+                rows.append(self._new_rows(X, y, c, n, rng, fit))
+                labels.append(np.full(n, c))
+        return rows, labels
+
+    def _prepare(self, X, y, rng):
+        """Fit what the rows are made with; return a :class:`PerFit` (or None)."""
+
+    def _new_rows(self, X, y, c, n, rng, fit):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @staticmethod
+    def _generator(rng):
+        return torch_generator(draw_seed(rng))
+
+    @staticmethod
+    def _draw(X, y, c, n, rng):
+        """``n`` rows of class ``c`` drawn with replacement, and their indices."""
+        idx = rng.choice(np.flatnonzero(y == c), n, replace=True)
+        return X[idx], idx
+
+    def _proxy_weight(self, X, y, fit_intercept=True, class_weight=None):
+        """``(C, d)`` weight (and ``(C,)`` bias) of a LogisticRegression fitted on ``(X, y)``.
+
+        For two classes the single coefficient row ``w`` becomes ``(−w/2, w/2)``:
+        the same softmax as the logistic model.
+        """
+        from sklearn.linear_model import LogisticRegression
+
+        lr = LogisticRegression(max_iter=2000, fit_intercept=fit_intercept,
+                                class_weight=class_weight).fit(X, y)
+        W, b = lr.coef_, lr.intercept_
+        if W.shape[0] == 1:
+            W, b = np.vstack([-W / 2, W / 2]), np.concatenate([-b / 2, b / 2])
+        self.proxy_classes_ = lr.classes_
+        return torch.as_tensor(W), torch.as_tensor(b)
+
+    def _class_index(self, c):
+        return int(np.searchsorted(self.proxy_classes_, c))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+def augmenter_rows(augmenter, X, n, generator):
+    """``augmenter`` applied to ``n`` rows of one class (labels are that class)."""
+    batch = torch.as_tensor(X)
+    Y = torch.ones(len(batch), 1, dtype=batch.dtype)  # one class: every label is the same
+    X_aug, _ = augmenter(batch, Y, generator)
+    return X_aug.numpy()

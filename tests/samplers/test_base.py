@@ -1,0 +1,99 @@
+"""skaug.samplers.base: imbalanced-learn's contract, sampling_strategy, pipelines, checks."""
+
+import numpy as np
+import pytest
+from imblearn.pipeline import make_pipeline
+from imblearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+
+from skaug.samplers import (
+    CutMixSampler,
+    IDAASampler,
+    ISDASampler,
+    MixupSampler,
+    NoiseSampler,
+    SAflexSampler,
+    SeASampler,
+)
+
+SAMPLERS = [CutMixSampler, MixupSampler, NoiseSampler, ISDASampler, SeASampler, IDAASampler,
+            SAflexSampler]
+
+
+# Defaults but random_state=0: imbalanced-learn's checks compare two fit_resample calls
+# (numpy vs pandas input) and fail for its own SMOTE() too when the draws are unseeded.
+_checks = parametrize_with_checks(
+    [S(random_state=0) for S in SAMPLERS],
+    expected_failed_checks=lambda est: {
+        "check_samplers_pandas_sparse": "dense rows only: the augmentations mix and perturb "
+                                        "dense feature vectors; sparse input gets a TypeError"},
+)
+
+
+# its parameter sets come as a generator: a list, so that the module can be collected
+# again in the same process (mutation testing runs pytest in-process, more than once)
+_checks = pytest.mark.parametrize(_checks.args[0], list(_checks.args[1]), **_checks.kwargs)
+
+
+@_checks
+def test_imbalanced_learn_and_sklearn_checks_with_defaults(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("S", SAMPLERS)
+def test_originals_first_then_new_rows_of_the_asked_classes(S, binary_data):
+    X, y = binary_data
+    kw = {"vae_epochs": 3} if S is IDAASampler else {}
+    X_res, y_res = S(random_state=0, **kw).fit_resample(X, y)
+    np.testing.assert_array_equal(X_res[: len(X)], X)
+    np.testing.assert_array_equal(y_res[: len(y)], y)
+    assert np.bincount(y_res).tolist() == [160, 160]
+    again = S(random_state=0, **kw).fit_resample(X, y)[0]
+    np.testing.assert_array_equal(again, X_res)  # same random_state, same rows
+
+
+@pytest.mark.parametrize("strategy, counts", [
+    ("auto", [160, 160]), ({0: 170, 1: 50}, [170, 50]), (2.0, [320, 80]), (0.5, [160, 80]),
+])
+def test_sampling_strategy_as_in_imbalanced_learn_plus_multipliers(binary_data, strategy, counts):
+    X, y = binary_data
+    _, y_res = MixupSampler(sampling_strategy=strategy, random_state=0).fit_resample(X, y)
+    assert np.bincount(y_res).tolist() == counts
+
+
+def test_in_an_imblearn_pipeline_under_grid_search(binary_data):
+    X, y = binary_data
+    pipe = make_pipeline(CutMixSampler(random_state=0), LogisticRegression(max_iter=1000))
+    search = GridSearchCV(pipe, {"cutmixsampler__p": [0.1, 0.9]}, cv=2,
+                          scoring="balanced_accuracy").fit(X, y)
+    assert search.best_params_["cutmixsampler__p"] in (0.1, 0.9)
+    assert search.predict(X).shape == y.shape
+
+
+def test_bad_input_says_what_to_do(binary_data):
+    X, y = binary_data
+    X = X.copy()
+    X[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        MixupSampler().fit_resample(X, y)
+    with pytest.raises(ValueError):
+        MixupSampler(sampling_strategy=-1.0).fit_resample(np.ones((4, 2)), [0, 0, 1, 1])
+
+
+@pytest.mark.parametrize("S", SAMPLERS)
+def test_fitted_samplers_save_with_skops(S, binary_data):
+    import skops.io as sio
+
+    from skaug.persistence import skaug_types
+
+    X, y = binary_data
+    kw = {"vae_epochs": 2} if S is IDAASampler else {}
+    sampler = S(random_state=0, **kw)
+    sampler.fit_resample(X, y)
+    blob = sio.dumps(sampler)
+    untrusted = set(sio.get_untrusted_types(data=blob))
+    assert untrusted <= set(skaug_types())
+    restored = sio.loads(blob, trusted=list(untrusted))
+    np.testing.assert_array_equal(restored.fit_resample(X, y)[0], sampler.fit_resample(X, y)[0])
+
