@@ -34,6 +34,7 @@ clean, balanced test rows).
 """
 
 import argparse
+import json
 from dataclasses import replace
 import platform
 import sys
@@ -45,7 +46,7 @@ import sklearn
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _scenarios import load_table, save_results, scenario  # noqa: E402
+from _scenarios import RESULTS, load_table, save_results, scenario  # noqa: E402
 
 from skaug.compare import MODELS, Model, compare, corrected_ttest, make_preprocessor  # noqa: E402
 
@@ -112,8 +113,8 @@ def _samplers():
         out[f"{name}-default"] = (Model(f"{name}() → HGB", role="method", tune=False,
                                         error_score=np.nan, make=pipeline(cls)), name, "default")
         out[f"{name}-tuned"] = (Model(f"{name}({param} tuned) → HGB", role="method",
-                                      make=pipeline(cls), grid={f"sampler__{param}": values}),
-                                name, "tuned")
+                                      make=pipeline(cls), grid={f"sampler__{param}": values},
+                                      error_score=np.nan), name, "tuned")
     return out
 
 
@@ -156,6 +157,8 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--no-samplers", action="store_true")
+    parser.add_argument("--rerun", action="store_true",
+                        help="rerun data sets finished by an earlier run (results/defaults_parts)")
     args = parser.parse_args(argv)
     start = time.time()
     entries = {**_classifiers(), **({} if args.no_samplers else _samplers())}
@@ -176,7 +179,17 @@ def main(argv=None):
         "|---|---|---|---|---|---|---|",
     ]
     verdicts = []
+    parts = RESULTS / "defaults_parts"
+    parts.mkdir(parents=True, exist_ok=True)
     for dataset in args.datasets.split(","):
+        part = parts / f"{dataset}.json"
+        if part.exists() and not args.rerun:  # a finished data set of an earlier run
+            saved = json.loads(part.read_text())
+            lines += saved["lines"]
+            verdicts += [tuple(v) for v in saved["verdicts"]]
+            print(f"kept {dataset} from {part}", flush=True)
+            continue
+        first_line, first_verdict = len(lines), len(verdicts)
         X, y, splits, prep = load(dataset, args.seeds)
         extra = {name: model for name, (model, _, _) in entries.items()}
         for name in ("iada", "sea", "saflex", "idaa", "lr"):  # NaN where no setting can fit
@@ -214,6 +227,8 @@ def main(argv=None):
         lines.append(f"| {dataset} (n_train={n_train}) | reference | tuned | LogisticRegression "
                      f"| {r.balanced_accuracy:.2f} ± {r.balanced_accuracy_std:.2f} |  | "
                      f"{r.fit_seconds:.1f} |")
+        part.write_text(json.dumps({"lines": lines[first_line:],
+                                    "verdicts": verdicts[first_verdict:]}, default=float))
         print(f"done {dataset} at {time.time() - start:.0f} s", flush=True)
     losers = [v for v in verdicts if v[2] < 0 and -v[2] > v[3]]
     lines += ["", "Defaults more than one std below their plain head (Δ < −std): "

@@ -60,9 +60,10 @@ def skaug_types():
     where each is defined, and where files saved by earlier layouts name it."""
     from . import CutMix, DeepFeatureExtractor, GaussianNoise, IDAA, Mixup
     from . import IADAClassifier, IDAAClassifier, SAflexClassifier, SeAClassifier
+    from .compare import TableColumns
 
     classes = [CutMix, DeepFeatureExtractor, GaussianNoise, IDAA, Mixup, IADAClassifier,
-               IDAAClassifier, SAflexClassifier, SeAClassifier]
+               IDAAClassifier, SAflexClassifier, SeAClassifier, TableColumns]
     names = list(LEGACY_PATHS)
     try:  # the samplers need the optional imbalanced-learn
         from . import samplers
@@ -94,8 +95,15 @@ def load(file, trusted=()):
     Raises
     ------
     ValueError
-        If the file holds a type that is neither skaug's nor in ``trusted``.
+        If the file holds a type that is neither skaug's nor in ``trusted``,
+        or ``trusted`` is not a list of names (``trusted=True`` would trust
+        whatever the file holds).
     """
+    if isinstance(trusted, (bool, str)) or not all(isinstance(t, str) for t in trusted):
+        raise ValueError(
+            f"trusted must be a list of type names, got {trusted!r}: trusting every type a "
+            "file holds would run whatever it asks for. List the names you trust, from "
+            "skops.io.get_untrusted_types(file=...).")
     untrusted = sio.get_untrusted_types(file=file)
     known = set(skaug_types()) | set(WELL_KNOWN_TYPES) | set(trusted)
     unknown = [t for t in untrusted if t not in known]

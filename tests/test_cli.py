@@ -28,7 +28,7 @@ def test_command_line_on_a_csv_writes_table_plot_and_verdict(small_csv, tmp_path
         "--epochs", "2", "--output", str(md), "--plot", str(png), "--quiet", "--n-jobs", "1",
     ]) == 0
     out = capsys.readouterr().out
-    assert "2 numeric and 1 categorical" in out and "note: dropped 'id'" in out
+    assert "2 numeric and 1 categorical" in out and "note: left out 'id'" in out
     assert "IDAA" in out and "MLP head" in out and "LogisticRegression" in out
     assert "verdict: " in out and "tuned by 2-fold inner cross-validation on accuracy" in out
     assert md.read_text().startswith("| model ")
@@ -238,3 +238,115 @@ def test_save_refits_the_best_model_and_it_loads_safely(table, tmp_path, capsys)
     assert type(model.named_steps["model"]).__name__ in (
         "LogisticRegression", "HistGradientBoostingClassifier")
 
+
+
+# ------------------------------------------------ a saved model reads new rows of the file
+
+
+@pytest.mark.parametrize("labels", [np.array([3, 1] * 40), np.array([True, False] * 40),
+                                    np.array(["yes", "no"] * 40)],
+                         ids=["int", "bool", "str"])
+def test_saved_model_predicts_raw_csv_rows_in_the_labels_type(tmp_path, capsys, labels):
+    import pandas as pd
+
+    from skaug.persistence import load
+
+    rng = np.random.RandomState(0)
+    signal = np.where(labels == labels[0], 1.5, -1.5)
+    frame = pd.DataFrame({"x": (rng.randn(80) + signal).round(3),
+                          "amount": [f"{v:,}" for v in rng.randint(1000, 90000, 80)],
+                          "member": rng.choice([True, False], 80),
+                          "city": rng.choice(["Oslo", "Lima", "NA"], 80), "label": labels})
+    train = tmp_path / "train.tsv"
+    frame.to_csv(train, index=False, sep="\t")
+    model_path = tmp_path / "m.skops"
+    assert main(["compare", str(train), "--target", "label", "--save", str(model_path),
+                 *CLI_FAST]) == 0
+    model = load(model_path)
+    assert model.steps[0][0] == "columns"
+    new = pd.read_csv(train, sep="\t")  # pandas' own reading: bools, NaN for "NA", "1,250"
+    pred = model.predict(new)
+    assert pred.dtype == new["label"].dtype or (pred.dtype == object and
+                                                new["label"].dtype.kind in "OT")
+    assert (pred == new["label"]).mean() > 0.8  # the labels compare equal: same type
+    # without the target, an unseen city and missing values: read as in training
+    odd = new.drop(columns="label").iloc[:3].copy()
+    odd.loc[0, "city"] = "Quito"
+    odd.loc[1, "x"] = np.nan
+    assert len(model.predict(odd)) == 3
+    # the command line does the same from a file
+    rows = tmp_path / "new.tsv"
+    frame.drop(columns="label").iloc[:5].to_csv(rows, index=False, sep="\t")
+    out = tmp_path / "pred.csv"
+    assert main(["predict", str(model_path), str(rows), "--output", str(out), "--proba"]) == 0
+    written = pd.read_csv(out)
+    assert list(written.columns[:4]) == ["x", "amount", "member", "city"]
+    assert written["prediction"].tolist() == list(pred[:5])
+    assert np.allclose(written.filter(like="proba ").sum(axis=1), 1.0)
+    code, err = _run(["predict", str(model_path), str(rows), "--output", str(out)], capsys)
+    assert code == 2 and "--force" in err
+
+
+def test_predict_names_missing_columns(tmp_path, table, capsys):
+    model_path = tmp_path / "m.skops"
+    assert main(["compare", str(table), "--target", "label", "--save", str(model_path),
+                 *CLI_FAST]) == 0
+    capsys.readouterr()
+    rows = tmp_path / "rows.csv"
+    rows.write_text("a,colour\n0.5,red\n")
+    code, err = _run(["predict", str(model_path), str(rows)], capsys)
+    assert code == 2 and "no column 'b'" in err
+
+
+def test_rare_classes_are_caught_before_fitting_with_the_fix_in_flags(tmp_path, capsys,
+                                                                      monkeypatch):
+    rng = np.random.RandomState(0)
+    path = tmp_path / "rare.csv"
+    labels = ["a"] * 60 + ["b"] * 3
+    path.write_text("x,label\n" + "".join(f"{rng.randn():.3f},{lab}\n" for lab in labels))
+    import skaug.compare._protocol as protocol
+
+    monkeypatch.setattr(protocol, "fit_and_score",
+                        lambda *a, **k: pytest.fail("fitted before checking"))
+    code, err = _run(["compare", str(path), "--target", "label", "--methods", "sea", "--cv",
+                      "3", "--quiet"], capsys)
+    assert code == 2 and "--no-early-stopping" in err and "early_stopping" not in err
+    monkeypatch.undo()
+    assert main(["compare", str(path), "--target", "label", "--methods", "sea", "--cv", "3",
+                 "--no-early-stopping", "--epochs", "1", "--quiet", "--n-jobs", "1"]) == 0
+
+
+def test_outputs_get_the_users_umask_and_a_closed_pipe_ends_quietly(table, tmp_path):
+    out = tmp_path / "r.md"
+    old = os.umask(0o022)
+    try:
+        assert main(["compare", str(table), "--target", "label", "--output", str(out),
+                     *CLI_FAST]) == 0
+    finally:
+        os.umask(old)
+    assert oct(out.stat().st_mode & 0o777) == oct(0o644)
+    proc = subprocess.run(f"{sys.executable} -m skaug compare {table} --target label "
+                          f"{' '.join(CLI_FAST)} | head -1", shell=True, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.stderr == "" and len(proc.stdout.splitlines()) == 1
+
+
+def test_an_interrupted_save_says_what_was_written(table, tmp_path):
+    out, model = tmp_path / "r.md", tmp_path / "m.skops"
+    script = textwrap.dedent(f"""
+        import skaug.compare._protocol as protocol
+        from skaug.cli import main
+        def interrupted(*a, **k):
+            raise KeyboardInterrupt
+        protocol.refit_best = interrupted
+        import skaug.compare
+        skaug.compare.refit_best = interrupted
+        main(["compare", {str(table)!r}, "--target", "label", "--output", {str(out)!r},
+              "--save", {str(model)!r}, "--methods", "lr", "--cv", "2", "--quiet",
+              "--n-jobs", "1"])
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 130, proc.stderr
+    assert f"written before the interrupt: table {out}; not written: model {model}" in proc.stderr
+    assert out.exists() and not model.exists()

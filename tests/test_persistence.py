@@ -19,6 +19,8 @@ from skaug import (
     CutMix,
     DeepFeatureExtractor,
     GaussianNoise,
+    IADAClassifier,
+    IDAAClassifier,
     Mixup,
     SAflexClassifier,
     SeAClassifier,
@@ -180,7 +182,9 @@ def test_copy_and_pickle_are_not_changed_by_the_portable_state(labelled_blobs):
     assert isinstance(_skops_roundtrip(clf).perturbation_net_, torch.nn.Module)
 
 
-@pytest.mark.parametrize("name", ["hgb", "lr", "smote+lr", "mixup-sampler+hgb"])
+@pytest.mark.parametrize("name", ["hgb", "lr", "smote+lr", "mixup-sampler+hgb", "adasyn+lr",
+                                  "borderline-smote+hgb", "imblearn-samplers+lr",
+                                  "skaug-samplers+lr", "saflex-sampler+lr"])
 def test_what_compare_save_writes_loads_with_skaug_load(name, tmp_path):
     if "+" in name:
         pytest.importorskip("imblearn")
@@ -229,3 +233,31 @@ def test_buffer_is_not_required_to_be_a_file(clf, blobs):
     buf.seek(0)
     np.testing.assert_array_equal(joblib.load(buf).predict(X), clf.predict(X))
 
+
+
+@pytest.mark.parametrize("make", [
+    lambda: SeAClassifier(max_epochs=3, early_stopping=True, n_iter_no_change=1, random_state=0),
+    lambda: IDAAClassifier(latent_dim=2, vae_epochs=2, max_epochs=3, early_stopping=True,
+                           random_state=0),
+    lambda: IADAClassifier(max_epochs=3, early_stopping=True, random_state=0),
+    lambda: SAflexClassifier(hidden_layer_sizes=(8,), max_epochs=3, early_stopping=True,
+                             random_state=0),
+], ids=["sea", "idaa", "iada", "saflex"])
+@pytest.mark.parametrize("fit", ["fit", "warm_start", "partial_fit"])
+def test_every_estimator_pickles_after_every_kind_of_fit(make, fit, labelled_blobs):
+    X, y = labelled_blobs
+    clf = make().fit(X, y)
+    if fit == "warm_start":
+        clf.set_params(warm_start=True).fit(X, y)
+    elif fit == "partial_fit" and hasattr(clf, "partial_fit"):
+        clf.partial_fit(X, y)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+
+
+def test_trusting_everything_is_refused(labelled_blobs, tmp_path):
+    X, y = labelled_blobs
+    dump(SeAClassifier(max_epochs=1, random_state=0).fit(X, y), tmp_path / "m.skops")
+    for trusted in (True, "everything", [1]):
+        with pytest.raises(ValueError, match="trusted must be a list of type names"):
+            load(tmp_path / "m.skops", trusted=trusted)

@@ -327,6 +327,7 @@ class SkaugClassifier(PredictionMixin, PortableNetMixin, ClassifierMixin, BaseEs
                     net.step = step
                     net.set_params(callbacks=self._net_callbacks(self.early_stopping),
                                    max_epochs=self.max_epochs, lr=self.lr)
+                    net.initialize_callbacks()  # skorch's set_params keeps the old ones
                 else:
                     net = self._new_net(X.shape[1], seed, device, step, self.early_stopping)
                     net.initialize()
@@ -399,6 +400,7 @@ class SkaugClassifier(PredictionMixin, PortableNetMixin, ClassifierMixin, BaseEs
                 )
             if "early_stopping" in dict(net.callbacks_):  # fitted with early stopping: off here
                 net.set_params(callbacks=self._net_callbacks(early_stopping=False))
+                net.initialize_callbacks()  # skorch's set_params keeps the old ones
             # a different seed per call, fixed by the number of steps already taken
             with seeded(net.step.steps_done, str(net.device)):
                 return self._train(net, X, y, sample_weight, epochs=1)

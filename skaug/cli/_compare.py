@@ -3,31 +3,112 @@
 import sys
 import time
 
-from ..compare._data import printable
+from ..compare._messages import printable
+from ..compare._registry import DEFAULT_METHODS, MODELS, SAMPLER_FAMILIES, SAMPLERS
+from ..datasets import BUILTIN_DATASETS
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "compare",
+        help="does augmentation help on this data? Methods against tuned baselines, "
+             "on a CSV file or built-in data",
+        description="Nested cross-validation: every model (LogisticRegression, "
+                    "HistGradientBoosting, the plain heads, each method) is tuned on its "
+                    "own small grid by inner cross-validation on the training rows of each "
+                    "outer fold, then scored on the outer test rows. Ends with a verdict: "
+                    "each method against the best baseline, corrected resampled t-test. "
+                    "Numeric columns are imputed (median) and standardised, categorical "
+                    "ones one-hot encoded, inside each fold.",
+    )
+    p.add_argument("csv", nargs="?", help="a CSV file with a header row (default: built-in data)")
+    p.add_argument("--target", help="the label column of the CSV file")
+    p.add_argument("--encoding", default="utf-8",
+                   help="text encoding of the CSV file (default utf-8; a byte-order mark is "
+                        "followed; e.g. latin-1, cp1252, utf-16)")
+    p.add_argument("--max-rows", type=int,
+                   help="use at most this many rows of the CSV, drawn stratified by the target "
+                        "(large files: time and memory)")
+    p.add_argument("--drop", default="", help="comma-separated columns of the CSV to ignore")
+    p.add_argument("--keep", default="",
+                   help="comma-separated columns to use even if they look like identifiers, free "
+                        "text or a recoding of the target")
+    p.add_argument("--thousands", choices=[",", ".", " ", "'"],
+                   help="thousands separator of numbers written ambiguously (1,250); by default "
+                        "found per column")
+    p.add_argument("--decimal", choices=[".", ","],
+                   help="decimal mark of numbers written ambiguously; by default found per column")
+    p.add_argument("--no-header", dest="header", action="store_false",
+                   help="the file has no header row: its columns are col1, col2, ...")
+    p.add_argument("--dataset", choices=sorted(BUILTIN_DATASETS), default="qsar_biodeg",
+                   help="built-in dataset when no CSV is given (default: qsar_biodeg)")
+    p.add_argument("--methods", default=",".join(DEFAULT_METHODS),
+                   help=f"comma-separated, from: {', '.join(MODELS)}, or 'all' (default: "
+                        f"{','.join(DEFAULT_METHODS)}); lr, hgb and the plain head of "
+                        "each method always run. Samplers in front of lr or hgb: "
+                        "'<sampler>+lr' or '<sampler>+hgb', <sampler> from: "
+                        f"{', '.join([*SAMPLERS, *SAMPLER_FAMILIES])} (needs "
+                        "imbalanced-learn)")
+    p.add_argument("--cv", type=int, default=3, help="outer stratified folds (default 3)")
+    p.add_argument("--repeats", type=int, default=1,
+                   help="repetitions of the outer folds, for a stronger verdict (default 1)")
+    p.add_argument("--inner-cv", type=int, default=2,
+                   help="inner folds that tune each model (default 2)")
+    p.add_argument("--metric", choices=["accuracy", "balanced_accuracy"],
+                   help="what tuning maximises and the verdict compares (default: balanced "
+                        "accuracy when the smallest class is under 20 %% of the rows, or with "
+                        "--class-weight balanced or samplers; else accuracy)")
+    p.add_argument("--class-weight", choices=["balanced"],
+                   help="class_weight='balanced' for every model that has it (default: tuned, "
+                        "None or 'balanced')")
+    p.add_argument("--epochs", type=int, default=50,
+                   help="maximum epochs of the torch heads, which stop early (default 50)")
+    p.add_argument("--no-early-stopping", dest="early_stopping", action="store_false",
+                   help="train the torch heads for --epochs epochs, holding no rows out (for "
+                        "classes too small to hold rows out)")
+    p.add_argument("--n-jobs", type=int, default=-1,
+                   help="parallel fits, one thread each (default -1: every core)")
+    p.add_argument("--random-state", type=int, default=0)
+    p.add_argument("--output", help="also write the table to this .csv or .md file")
+    p.add_argument("--plot", help="also draw the comparison into this .png file")
+    p.add_argument("--save", help="refit the best model (by the metric) on all rows, tuned by "
+                                  "inner CV, and save it to this .skops file "
+                                  "(load with skaug.persistence.load)")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite existing --output, --plot and --save files")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
 
 
 def _data(args, out):
     """``(X, y, kinds, title)`` of the CSV file or the built-in data, with notes printed."""
     from ..compare import load_csv
-    from ..datasets import BUILTIN_DATASETS, load_builtin
+    from ..datasets import load_builtin
+    from ._output import as_flags
 
     if not args.csv:
         X, y = load_builtin(args.dataset)
         print(f"built-in {args.dataset}: {BUILTIN_DATASETS[args.dataset]}; {len(y)} rows",
               file=out)
-        return X, y, ["numeric"] * X.shape[1], f"built-in {args.dataset}"
+        return X, y, ["numeric"] * X.shape[1], f"built-in {args.dataset}", None
     if not args.target:
         raise ValueError("a CSV file needs --target, the name of its label column.")
-    drop = [c.strip() for c in args.drop.split(",") if c.strip()]
-    X, y, kinds, _, notes = load_csv(args.csv, args.target, drop, encoding=args.encoding,
-                                     max_rows=args.max_rows, random_state=args.random_state)
+    table = load_csv(args.csv, args.target, _names(args.drop), keep=_names(args.keep),
+                     encoding=args.encoding, header=args.header, thousands=args.thousands,
+                     decimal=args.decimal, max_rows=args.max_rows,
+                     random_state=args.random_state)
+    X, y, kinds, notes = table.X, table.y, table.kinds, table.notes
     n_cat = kinds.count("categorical")
     title = f"{printable(args.csv)} (target {printable(args.target)!r})"
     print(f"{title}: {len(y)} rows, {len(kinds) - n_cat} numeric and {n_cat} categorical "
           f"columns, {len(set(y))} classes", file=out)
     for note in notes:
-        print(f"  note: {note}", file=out)
-    return X, y, kinds, title
+        print(f"  note: {as_flags(note)}", file=out)
+    return X, y, kinds, title, table.columns
+
+
+def _names(text):
+    return [c.strip() for c in text.split(",") if c.strip()]
 
 
 def _check_optional_packages(args, selection):
@@ -44,10 +125,21 @@ def _check_optional_packages(args, selection):
                           "'skaug[samplers]'.")
 
 
-def run_compare(args, out=None):
-    """Run ``skaug compare`` with parsed ``args``; returns the :class:`~skaug.compare.Comparison`."""
+def run(args, out=None, written=None):
+    """Run ``skaug compare`` with parsed ``args``; returns the :class:`~skaug.compare.Comparison`.
+
+    ``written`` (a :class:`~skaug.cli._output.Written`) records each file as it is
+    written, for an honest message if the run is interrupted.
+    """
     from ..compare import choose_metric, compare, make_preprocessor, select_models, unit_rows
-    from ._output import as_flags, check_outputs, format_table, write_atomically, write_table
+    from ._output import (
+        Written,
+        as_flags,
+        check_outputs,
+        format_table,
+        write_atomically,
+        write_table,
+    )
 
     out = sys.stdout if out is None else out
     if args.cv < 2 or args.inner_cv < 2:
@@ -61,7 +153,7 @@ def run_compare(args, out=None):
     check_outputs(args, [args.csv] if args.csv else [])
     selection = select_models(args.methods)  # once: validated before the data is read
     _check_optional_packages(args, selection)
-    X, y, kinds, title = _data(args, out)
+    X, y, kinds, title, columns = _data(args, out)
     preprocessor = make_preprocessor(kinds)
     if all(k == "numeric" for k in kinds) and unit_rows(X):
         preprocessor = "passthrough"
@@ -81,7 +173,7 @@ def run_compare(args, out=None):
                      repeats=args.repeats, inner_cv=args.inner_cv, metric=metric,
                      class_weight=args.class_weight, epochs=args.epochs,
                      random_state=args.random_state, n_jobs=args.n_jobs,
-                     progress=not args.quiet)
+                     progress=not args.quiet, early_stopping=args.early_stopping)
     print(file=out)
     print(format_table(result), file=out)
     seen = {}
@@ -92,22 +184,27 @@ def run_compare(args, out=None):
         print(f"warning ({', '.join(who)}): {w}", file=out)
     verdict = result.verdict()
     print(f"\nverdict: {verdict.sentence}", file=out)
+    written = Written() if written is None else written
     if args.output:
         write_table(result, args.output)
+        written.add("table", args.output)
         print(f"table written to {printable(args.output)}", file=out)
     if args.plot:
         from ..plot import plot_comparison
 
         ax = plot_comparison(result, title=title)
         write_atomically(args.plot, lambda tmp: ax.figure.savefig(tmp, dpi=110, format="png"))
+        written.add("plot", args.plot)
         print(f"plot written to {printable(args.plot)}", file=out)
     if args.save:
-        _save(args, result, X, y, preprocessor, metric, out)
+        written.pending("model", args.save)
+        _save(args, result, X, y, preprocessor, metric, columns, out)
+        written.add("model", args.save)
     print(f"done in {time.time() - start:.0f} s", file=out)
     return result
 
 
-def _save(args, result, X, y, preprocessor, metric, out):
+def _save(args, result, X, y, preprocessor, metric, columns, out):
     from ..compare import model_for, refit_best
     from ..persistence import dump
     from ._output import write_atomically
@@ -115,11 +212,13 @@ def _save(args, result, X, y, preprocessor, metric, out):
     best = result.best()
     model = refit_best(best.name, X, y, preprocessor=preprocessor, inner_cv=args.inner_cv,
                        metric=metric, class_weight=args.class_weight, epochs=args.epochs,
-                       random_state=args.random_state)
+                       random_state=args.random_state, early_stopping=args.early_stopping,
+                       columns=columns)
     write_atomically(args.save, lambda tmp: dump(model, tmp))
     keys = {f"model__{k}" for k in model_for(best.name).grid} | {"model__class_weight"}
     chosen = {k: v for k, v in model.named_steps["model"].get_params().items()
               if f"model__{k}" in keys}
     print(f"saved {best.label} (best {metric.replace('_', ' ')}; refitted on all "
-          f"{len(y)} rows, tuned: {chosen}) to {printable(args.save)}; load it with "
+          f"{len(y)} rows, tuned: {chosen}) to {printable(args.save)}; predict with "
+          f"skaug predict {printable(args.save)} new.csv, or load it with "
           "skaug.persistence.load", file=out)

@@ -9,7 +9,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from ..compare._data import printable
+from ..compare._messages import printable
 
 #: library parameter -> command-line flag, for :func:`as_flags`
 FLAGS = {"encoding": "--encoding", "target": "--target", "max_rows": "--max-rows",
@@ -28,14 +28,22 @@ def _flag_value(value):
     return value.strip("'\"")
 
 
+#: settings whose flag is a switch
+SWITCHES = {"early_stopping=False": "--no-early-stopping", "header=False": "--no-header"}
+
+
 def as_flags(message):
     """``message`` with library parameters (``encoding='latin-1'``) as flags (``--encoding
     latin-1``); a bare ``cv=`` names the flag alone."""
+    message = str(message)
+    for setting, switch in SWITCHES.items():
+        message = message.replace(setting, switch)
+
     def flag(match):
         name, value = match.group(1), _flag_value(match.group(2))
         return f"{FLAGS[name]} {value}" if value else FLAGS[name]
 
-    return _PARAM.sub(flag, str(message))
+    return _PARAM.sub(flag, message)
 
 
 def results_frame(comparison, markdown=False):
@@ -136,3 +144,27 @@ def check_outputs(args, inputs=()):
         if not os.access(parent, os.W_OK):
             raise ValueError(f"--{flag} {shown}: the folder {printable(parent)} is not "
                              "writable.")
+
+
+class Written:
+    """The files a command has written so far, for an honest message when it is stopped."""
+
+    def __init__(self):
+        self.done, self.waiting = [], []
+
+    def pending(self, what, path):
+        self.waiting.append((what, path))
+
+    def add(self, what, path):
+        self.done.append((what, path))
+        self.waiting = [w for w in self.waiting if w[1] != path]
+
+    def summary(self):
+        if not self.done:
+            return "no output written"
+        done = ", ".join(f"{what} {printable(path)}" for what, path in self.done)
+        text = f"written before the interrupt: {done}"
+        if self.waiting:
+            text += "; not written: " + ", ".join(f"{what} {printable(path)}"
+                                                  for what, path in self.waiting)
+        return text

@@ -13,11 +13,15 @@ the overlap of the training sets.
 - :mod:`._protocol` — nested cross-validation (:func:`compare`), :func:`refit_best`;
 - :mod:`._stats` — :func:`corrected_ttest`, :func:`verdict`;
 - :mod:`._results` — the typed results (:class:`Comparison`, :class:`ModelResult`);
-- :mod:`._data` — reading a CSV file (:func:`load_csv`);
+- :mod:`._data` — reading a CSV file (:func:`read_table`, :func:`load_csv`);
+- :mod:`._columns` — what each column is (:class:`TableColumns`, also the first step of a
+  saved model, so new rows are read as the training file was);
 - :mod:`._preprocess` — :func:`make_preprocessor`, fitted inside each fold.
 """
 
-from ._data import MISSING, load_csv, printable
+from ._columns import MISSING, TableColumns, parse_labels
+from ._data import Table, load_csv, read_table
+from ._messages import printable
 from ._preprocess import make_preprocessor, unit_rows
 from ._protocol import (
     check_target,
@@ -49,7 +53,8 @@ from ._stats import MethodTest, Verdict, corrected_ttest, paired_ttest, verdict
 
 __all__ = [
     "ALWAYS", "BASELINES", "Comparison", "DEFAULT_METHODS", "FoldResult", "MISSING", "MODELS",
-    "MethodTest", "Model", "ModelResult", "SAMPLERS", "SAMPLER_FAMILIES", "Verdict",
+    "MethodTest", "Model", "ModelResult", "SAMPLERS", "SAMPLER_FAMILIES", "Table",
+    "TableColumns", "Verdict", "parse_labels", "read_table",
     "check_target", "choose_metric", "compare", "corrected_ttest", "default_metric",
     "fit_and_score", "is_sampler_model", "load_csv", "make_preprocessor", "model_for",
     "models", "needs_imbalanced_learn", "paired_ttest", "printable", "refit_best",

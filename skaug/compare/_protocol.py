@@ -56,21 +56,71 @@ def default_metric(y):
     return choose_metric(y)[0]
 
 
-def check_target(y, cv, inner_cv=2):
-    """Refuse targets (nested) cross-validation cannot handle, saying what to do."""
+def _innermost(n, cv, inner_cv):
+    """Rows of a class of ``n`` rows left in the smallest inner training fold (worst case)."""
+    outer = n - -(-n // cv)
+    return outer, outer - -(-outer // inner_cv)
+
+
+def _fits(n, cv, inner_cv, need):
+    outer, inner = _innermost(n, cv, inner_cv)
+    return n >= cv and outer >= inner_cv and inner >= need
+
+
+def check_target(y, cv, inner_cv=2, *, early_stopping=False, holdouts=0):
+    """Refuse targets (nested) cross-validation cannot handle, before anything is fitted,
+    saying what to do.
+
+    The smallest class must fill every outer fold and every inner fold, and
+    in the smallest inner training fold keep enough rows for the stratified
+    hold-outs made there: 2 for early stopping (``early_stopping``) or for a
+    model's own hold-out (``holdouts``, e.g. SAflex's validation rows), 3 for
+    both. The advice is a setting that passes (fewer folds, no early
+    stopping), or to drop or fill the class.
+    """
     classes, counts = np.unique(y, return_counts=True)
     if len(classes) < 2:
         raise ValueError(f"the target has only one class ({str(classes[0])!r}); a classifier "
                          "needs at least two.")
-    small, n = str(classes[counts.argmin()]), counts.min()
+    small, n = str(classes[counts.argmin()]), int(counts.min())
+    need = (2 if early_stopping or holdouts else 1) + (1 if early_stopping and holdouts else 0)
+    if _fits(n, cv, inner_cv, need):
+        return
+    outer, inner = _innermost(n, cv, inner_cv)
     if n < cv:
-        hint = (f"use cv={n}" if n >= 2 else "drop the class or add rows")
-        raise ValueError(f"class {small!r} has {n} rows, fewer than the {cv} folds of "
-                         f"cross-validation; {hint}.")
-    if n - -(-n // cv) < inner_cv:
-        raise ValueError(f"class {small!r} has {n} rows: an outer training fold keeps "
-                         f"{n - -(-n // cv)} of them, fewer than the {inner_cv} inner folds that "
-                         "tune each model; use fewer folds (cv=, inner_cv=) or drop the class.")
+        problem = f"fewer than the {cv} folds of cross-validation"
+    elif outer < inner_cv:
+        problem = (f"an outer training fold keeps {outer} of them, fewer than the {inner_cv} "
+                   "inner folds that tune each model")
+    else:
+        held = " and ".join(w for w, on in (("early stopping", early_stopping),
+                                            ("a model's validation rows", holdouts)) if on)
+        problem = (f"the smallest inner training fold keeps {inner} of them, too few to hold "
+                   f"rows out for {held} (stratified: {need} needed)")
+    options = [(c, i) for c in range(cv, 1, -1) for i in range(inner_cv, 1, -1)
+               if (c, i) != (cv, inner_cv) and _fits(n, c, i, need)]
+    if options:
+        c, i = options[0]
+        hint = f"use cv={c}" + (f" and inner_cv={i}" if i != inner_cv else "")
+    elif early_stopping and _fits(n, cv, inner_cv, need - 1):
+        hint = "turn early stopping off (early_stopping=False)"
+    else:
+        hint = "drop the class or add rows"
+    raise ValueError(f"class {small!r} has {n} rows: {problem}; {hint}.")
+
+
+def hold_outs(selection, early_stopping=True):
+    """The hold-outs the most demanding model of ``selection`` makes of its training rows,
+    as :func:`check_target`'s keywords."""
+    def need(m):
+        return (2 if m.stops_early and early_stopping or m.holds_out else 1) + \
+            (1 if m.stops_early and early_stopping and m.holds_out else 0)
+
+    if not selection:
+        return {}
+    top = max(selection.values(), key=need)
+    return {"early_stopping": bool(top.stops_early and early_stopping),
+            "holdouts": int(top.holds_out)}
 
 
 def worst_group_accuracy(y_true, y_pred, groups):
@@ -242,10 +292,10 @@ def compare(X, y, methods=DEFAULT_METHODS, *, preprocessor=None, cv=3, repeats=1
 
     y = np.asarray(y)
     X = X if hasattr(X, "iloc") else np.asarray(X)
-    if splits is None:
-        check_target(y, cv, inner_cv)
     selection = methods if isinstance(methods, dict) else select_models(
         methods, baselines, extra_models)
+    if splits is None:
+        check_target(y, cv, inner_cv, **hold_outs(selection, early_stopping))
     metric = metric or choose_metric(y, class_weight, selection)[0]
     if metric not in ("accuracy", "balanced_accuracy"):
         raise ValueError(f"metric must be 'accuracy' or 'balanced_accuracy', got {metric!r}.")
@@ -279,11 +329,15 @@ def compare(X, y, methods=DEFAULT_METHODS, *, preprocessor=None, cv=3, repeats=1
 
 
 def refit_best(name, X, y, *, preprocessor=None, inner_cv=2, metric=None, class_weight=None,
-               epochs=50, random_state=0, early_stopping=True):
+               epochs=50, random_state=0, early_stopping=True, columns=None):
     """Tune model ``name`` by inner CV on all rows, as :func:`compare` does per fold, and refit.
 
     Returns the fitted pipeline (preprocessing, then the model with the
-    chosen values), ready to save (``skaug compare --save``).
+    chosen values), ready to save (``skaug compare --save``). With ``columns``
+    (the fitted :class:`~skaug.compare.TableColumns` of a CSV file, as
+    :func:`~skaug.compare.load_csv` returns it, and ``X`` its output) the
+    pipeline starts with it, so it reads raw rows of the file's columns —
+    ``pd.read_csv(new_file)`` — and predicts labels of the file's type.
 
     Examples
     --------
@@ -294,6 +348,7 @@ def refit_best(name, X, y, *, preprocessor=None, inner_cv=2, metric=None, class_
     >>> pipe.named_steps["model"].C in (0.1, 1.0, 10.0)
     True
     """
+    from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
     y = np.asarray(y)
@@ -302,4 +357,7 @@ def refit_best(name, X, y, *, preprocessor=None, inner_cv=2, metric=None, class_
                           metric=metric or choose_metric(y, class_weight, [name])[0],
                           class_weight=class_weight, epochs=epochs, seed=random_state,
                           early_stopping=early_stopping)
-    return search.fit(X, y).best_estimator_
+    fitted = search.fit(X, y).best_estimator_
+    if columns is None:
+        return fitted
+    return Pipeline([("columns", columns), *fitted.steps])

@@ -47,6 +47,9 @@ class Model:
     #: a skaug head: the run's early stopping applies to it (``early_stopping``,
     #: ``n_iter_no_change=5``)
     stops_early: bool = False
+    #: stratified hold-outs the model makes of its own training rows (SAflex's validation
+    #: rows), which the smallest class must be able to fill
+    holds_out: int = 0
 
 
 def _skaug(name):
@@ -107,11 +110,12 @@ MODELS = {
     "cutmix": Model("CutMix (MLP head)", "method", _saflex(refine=False),
                     {"augmenter__p": [0.0, 0.2, 0.5]}, plain="mlp", stops_early=True),
     "saflex": Model("SAflex(CutMix)", "method", _saflex(), {"augmenter__p": [0.0, 0.5, 0.9]},
-                    plain="mlp", default=True, stops_early=True),
+                    plain="mlp", default=True, stops_early=True, holds_out=1),
     "saflex-paper": Model("SAflex(CutMix), paper setting", "method",
                           _saflex(rescale=False, beta=1.0, temperature=0.01,
                                   validation_interval=1),
-                          {"augmenter__p": [0.0, 0.5, 0.9]}, plain="mlp", stops_early=True),
+                          {"augmenter__p": [0.0, 0.5, 0.9]}, plain="mlp", stops_early=True,
+                          holds_out=1),
     "idaa": Model("IDAA (MLP head)", "method",
                   lambda rs, ep: _skaug("IDAAClassifier")(max_epochs=ep, random_state=rs),
                   {"epsilon": [0.0, 0.1, 0.3]}, plain="mlp", default=True, stops_early=True),
@@ -224,7 +228,8 @@ def sampler_model(name):
         return Pipeline([("sampler", sampler_cls(random_state=rs)),
                          ("model", base.make(rs, ep))])
 
-    return Model(f"{cls} → {base.label}", role, make, grid)
+    return Model(f"{cls} → {base.label}", role, make, grid,
+                 holds_out=int(sampler == "saflex-sampler"))
 
 
 def model_for(name):
@@ -255,7 +260,7 @@ def select_models(methods=DEFAULT_METHODS, baselines=ALWAYS, extra_models=None):
     extra = dict(extra_models or {})
     if isinstance(methods, str):
         methods = methods.split(",")
-    names = [m.strip().lower() if m.strip().lower() not in extra else m.strip()
+    names = [m.strip() if m.strip() in extra else m.strip().lower()
              for m in methods if m.strip()]
     unknown = [m for m in names if m not in MODELS and m != "all" and m not in extra
                and not is_sampler_model(m)]

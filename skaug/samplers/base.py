@@ -4,7 +4,12 @@ imbalanced-learn's ``fit_resample`` validates ``X`` and ``y``, turns
 ``sampling_strategy`` into ``sampling_strategy_`` and calls the sampler's
 ``_fit_resample``; :class:`BaseFeatureOverSampler` implements that hook once
 for every skaug sampler: the original rows first, then the new ones, made
-class by class by the subclass's ``_new_rows``. A subclass implements
+class by class by the subclass's ``_new_rows``. New rows keep each column's type: a boolean column stays 0/1 (rounded, not cast:
+a share of ``True`` near its class's), an integer column stays whole and within
+its observed range, and a group of adjacent 0/1 columns that hold exactly one 1
+per row (one-hot encoded categories, of any dtype) keeps exactly one 1 (the
+largest). Float columns are left as the method makes them. A class of one row, from which
+every new row would be made, gets a warning. A subclass implements
 
 - ``_prepare(X, y, rng)`` (optional): fits what the rows are made with (a
   proxy model, a VAE, statistics); sets the fitted attributes a user reads
@@ -14,6 +19,7 @@ class by class by the subclass's ``_new_rows``. A subclass implements
 - ``_new_rows(X, y, c, n, rng, fit)``: ``n`` new float64 rows of class ``c``.
 """
 
+import warnings
 from numbers import Real
 
 import numpy as np
@@ -23,6 +29,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._shell._runtime import draw_seed, torch_generator
+from .._shell._validation import user_stacklevel
 
 
 class PerFit:
@@ -91,6 +98,11 @@ class BaseFeatureOverSampler(BaseOverSampler):
             self.sampling_strategy = strategy
 
     def _check_X_y(self, X, y, accept_sparse=None):
+        # imbalanced-learn's fit_resample hands the input here first: its column dtypes
+        # (a DataFrame's, or the array's) decide which columns are booleans or integers
+        dtypes = getattr(X, "dtypes", None)
+        self._input_dtypes = list(dtypes) if dtypes is not None else \
+            np.asarray(X).dtype if hasattr(X, "__array__") else None
         return super()._check_X_y(X, y, accept_sparse=False)
 
     def _fit_resample(self, X, y):
@@ -100,11 +112,26 @@ class BaseFeatureOverSampler(BaseOverSampler):
         rng = check_random_state(self.random_state)
         # C order: the same rows whatever the input's memory layout (numpy, pandas, ...)
         X64 = np.ascontiguousarray(X, dtype=np.float64)
+        self._warn_single_row_classes(y)
         fit = self._prepare(X64, y, rng) or PerFit()
         rows, labels = self._make_rows(X64, y, rng, fit)
+        types = ColumnTypes.of(X64, self.__dict__.pop("_input_dtypes", None))
+        rows = [types.conform(r) for r in rows]
         new_X = [X] + [r.astype(X.dtype, copy=False) for r in rows]
         y_res = np.concatenate([y] + [np.asarray(lab, dtype=y.dtype) for lab in labels])
         return np.vstack(new_X), y_res
+
+    def _warn_single_row_classes(self, y):
+        classes, counts = np.unique(y, return_counts=True)
+        alone = [c for c, n in zip(classes, counts) if n == 1 and
+                 self.sampling_strategy_.get(c, 0) > 0]
+        if alone:
+            warnings.warn(
+                f"{type(self).__name__}: class {', '.join(str(c) for c in alone)} has a "
+                "single row, so every new row of it is made from that one row (a copy, "
+                "up to the method's perturbation). Drop the class, collect more rows, or ask "
+                "for no new rows of it (a dict sampling_strategy).",
+                UserWarning, stacklevel=user_stacklevel())
 
     def _make_rows(self, X, y, rng, fit):
         """The new rows and their labels, as lists of blocks: ``_new_rows`` class by class."""
@@ -163,3 +190,51 @@ def augmenter_rows(augmenter, X, n, generator):
     Y = torch.ones(len(batch), 1, dtype=batch.dtype)  # one class: every label is the same
     X_aug, _ = augmenter(batch, Y, generator)
     return X_aug.numpy()
+
+
+class ColumnTypes:
+    """Which columns of a table are 0/1, whole numbers, or one-hot groups (see the module
+    docstring), and :meth:`conform` to make new rows of the same types."""
+
+    def __init__(self, binary, integer, low, high, groups):
+        self.binary, self.integer, self.low, self.high = binary, integer, low, high
+        self.groups = groups
+
+    @classmethod
+    def of(cls, X, dtypes=None):
+        """The types of the columns of ``X`` (float64), given the input's ``dtypes`` (a list
+        per column, one dtype, or None)."""
+        d = X.shape[1]
+        if dtypes is None or not isinstance(dtypes, list):
+            dtypes = [np.dtype(dtypes if dtypes is not None else np.float64)] * d
+        kinds = [np.dtype(t).kind if isinstance(t, np.dtype) else getattr(t, "kind", "O")
+                 for t in dtypes]
+        zero_one = np.all((X == 0) | (X == 1), axis=0)
+        binary = np.array([k == "b" or k in "iu" and z for k, z in zip(kinds, zero_one)])
+        integer = np.array([k in "iu" for k in kinds]) & ~binary
+        groups, j, cols = [], 0, np.flatnonzero(zero_one)
+        while j < len(cols):  # runs of adjacent 0/1 columns summing to 1 in every row
+            k = j
+            while k + 1 < len(cols) and cols[k + 1] == cols[k] + 1 and \
+                    np.all(X[:, cols[j]:cols[k + 1] + 1].sum(axis=1) <= 1):
+                k += 1
+            if k > j and np.all(X[:, cols[j]:cols[k] + 1].sum(axis=1) == 1):
+                groups.append(np.arange(cols[j], cols[k] + 1))
+                j = k + 1
+            else:
+                j += 1
+        return cls(binary, integer, X.min(axis=0), X.max(axis=0), groups)
+
+    def conform(self, rows):
+        """New float rows with the table's column types."""
+        if not (self.binary.any() or self.integer.any() or self.groups):
+            return rows
+        made, rows = rows, rows.copy()
+        rows[:, self.integer] = np.clip(np.round(rows[:, self.integer]),
+                                        self.low[self.integer], self.high[self.integer])
+        rows[:, self.binary] = np.clip(np.round(rows[:, self.binary]), 0, 1)
+        for group in self.groups:  # the largest of the group, as made, is the one 1
+            top = made[:, group].argmax(axis=1)
+            rows[:, group] = 0
+            rows[np.arange(len(rows)), group[top]] = 1
+        return rows

@@ -52,12 +52,25 @@ def _ids(n, seed=0):
 def test_targets_cross_validation_cannot_use_are_refused():
     with pytest.raises(ValueError, match="only one class"):
         check_target(np.array(["a"] * 10), 3)
-    with pytest.raises(ValueError, match="'b' has 2 rows, fewer than the 3 folds.*use cv=2"):
+    # the advice is a setting that passes: 2 folds of 2 rows leave 1 row, too few to tune
+    with pytest.raises(ValueError, match="'b' has 2 rows: fewer than the 3 folds.*drop the class"):
         check_target(np.array(["a"] * 10 + ["b"] * 2), 3)
+    with pytest.raises(ValueError, match="'b' has 3 rows: fewer than the 4 folds.*use cv=3"):
+        check_target(np.array(["a"] * 10 + ["b"] * 3), 4)
+    check_target(np.array(["a"] * 10 + ["b"] * 3), 3)
     with pytest.raises(ValueError, match="'b' has 1 rows.*drop the class or add rows"):
         check_target(np.array(["a"] * 10 + ["b"]), 2)  # no "cv=2" when it is already 2
-    with pytest.raises(ValueError, match="keeps 2 of them, fewer than the 3 inner folds"):
+    with pytest.raises(ValueError, match="keeps 2 of them, fewer than the 3 inner folds.*"
+                                         "use cv=3 and inner_cv=2"):
         check_target(np.array(["a"] * 10 + ["b"] * 3), 3, inner_cv=3)
+    # rows held out inside the inner training folds: early stopping, SAflex's validation rows
+    with pytest.raises(ValueError, match="keeps 1 of them, too few to hold rows out for early "
+                                         "stopping.*early_stopping=False"):
+        check_target(np.array(["a"] * 50 + ["b"] * 3), 3, early_stopping=True)
+    with pytest.raises(ValueError, match="early stopping and a model's validation rows "
+                                         r"\(stratified: 3 needed\)"):
+        check_target(np.array(["a"] * 50 + ["b"] * 8), 3, early_stopping=True, holdouts=1)
+    check_target(np.array(["a"] * 50 + ["b"] * 9), 3, early_stopping=True, holdouts=1)
     check_target(np.array(["a"] * 10 + ["b"] * 4), 3, inner_cv=2)  # 4 - ceil(4/3) = 2: enough
 
 

@@ -97,3 +97,57 @@ def test_fitted_samplers_save_with_skops(S, binary_data):
     restored = sio.loads(blob, trusted=list(untrusted))
     np.testing.assert_array_equal(restored.fit_resample(X, y)[0], sampler.fit_resample(X, y)[0])
 
+
+
+def _typed_frame(seed=0):
+    """A DataFrame with a float, a bool (22 % / 32 % True by class), an int and a one-hot
+    group of float 0/1 columns."""
+    import pandas as pd
+
+    rng = np.random.RandomState(seed)
+    y = np.array([0] * 300 + [1] * 100)
+    frame = pd.DataFrame({"x": rng.randn(400),
+                          "flag": np.r_[rng.rand(300) < 0.32, rng.rand(100) < 0.22],
+                          "count": rng.randint(2, 9, 400)})
+    group = rng.randint(0, 3, 400)
+    for k, name in enumerate(["red", "green", "blue"]):
+        frame[name] = (group == k).astype(float)
+    return frame, y
+
+
+@pytest.mark.parametrize("S", SAMPLERS)
+def test_new_rows_keep_the_column_types(S):
+    frame, y = _typed_frame()
+    X_res, y_res = S(random_state=0).fit_resample(frame, y)
+    new = X_res.iloc[len(frame):]
+    assert len(new) > 0 and (y_res[len(frame):] == 1).all()
+    assert X_res.dtypes.to_dict() == frame.dtypes.to_dict()
+    # booleans sampled as booleans: the share of True near the class's, not 0 % or 100 %
+    assert abs(new["flag"].mean() - frame["flag"][y == 1].mean()) < 0.2
+    # integers whole and within their observed range
+    assert new["count"].between(2, 8).all()
+    # one-hot groups keep exactly one 1
+    np.testing.assert_array_equal(new[["red", "green", "blue"]].sum(axis=1), 1.0)
+    assert set(np.unique(new[["red", "green", "blue"]])) <= {0.0, 1.0}
+
+
+def test_column_types_leave_float_columns_as_the_method_makes_them():
+    from skaug.samplers.base import ColumnTypes
+
+    X = np.array([[0.0, 2.0, 1.0, 0.0], [1.0, 4.0, 0.0, 1.0], [1.0, 3.0, 1.0, 0.0]])
+    made = np.array([[0.4, 3.6, 0.7, 0.2]])
+    # floats of whole values: the method's (e.g. Mixup's) values stand, but the one-hot pair
+    types = ColumnTypes.of(X, np.dtype(np.float64))
+    np.testing.assert_array_equal(types.conform(made), [[0.4, 3.6, 1.0, 0.0]])
+    # the same columns as a boolean and an integer: rounded, and clipped to the range
+    types = ColumnTypes.of(X, [np.dtype(bool), np.dtype(np.int64), np.dtype(float),
+                               np.dtype(float)])
+    np.testing.assert_array_equal(types.conform(made + [[0, 1, 0, 0]]), [[0.0, 4.0, 1.0, 0.0]])
+
+
+@pytest.mark.parametrize("S", [CutMixSampler, MixupSampler])
+def test_a_class_of_one_row_is_warned_about(S, binary_data):
+    X, y = binary_data
+    keep = np.r_[np.flatnonzero(y == 0), np.flatnonzero(y == 1)[:1]]
+    with pytest.warns(UserWarning, match=r"class 1 has a single row.*sampling_strategy"):
+        S(random_state=0).fit_resample(X[keep], y[keep])
