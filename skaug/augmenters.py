@@ -26,19 +26,28 @@ passes ``check_estimator``). Parameters are checked when they are used (each
 call, and ``fit``), not when they are set.
 """
 
+from collections import OrderedDict
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
+from ._shell._runtime import draw_seed
 from ._shell._validation import check_layer_sizes
 from ._persistence import PortableStateMixin
 from .methods.common import soft_cross_entropy
 from .methods.idaa import FeatureVAE, fit_vae, latent_attack
+
+
+#: Fitted VAEs kept per process (least recently used dropped first), keyed by the rows,
+#: the VAE's parameters and the seed: the fits of a grid over ``epsilon`` (or over the
+#: head's parameters) on the same training rows fit the VAE once. A hit gives the same
+#: weights a fit would (the same seed, the same rows).
+VAE_CACHE_SIZE = 4
+_VAE_CACHE = OrderedDict()
 
 
 class Augmenter(PortableStateMixin, BaseEstimator):
@@ -256,20 +265,40 @@ class IDAA(Augmenter):
         if self.random_state is None:
             seed = int(torch.randint(0, 2**31 - 1, (1,)))
         else:
-            seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+            seed = draw_seed(self.random_state)
+        key = self._vae_key(X, seed)
         devices = [X.device] if X.device.type == "cuda" else []
-        with torch.random.fork_rng(devices=devices, device_type="cuda"):
-            torch.manual_seed(seed)
+        with torch.random.fork_rng(devices=devices, device_type="cuda"):  # the caller's RNG
+            torch.manual_seed(seed)                                       # is left alone
             vae = FeatureVAE(X.shape[1], self.latent_dim, self.hidden_layer_sizes).to(X.device)
-            generator = torch.Generator(device=X.device).manual_seed(seed)
-            self.reconstruction_curve_ = fit_vae(
-                vae, X, beta=self.beta, epochs=self.vae_epochs, lr=self.vae_lr,
-                batch_size=self.vae_batch_size, generator=generator,
-            )
+            if key in _VAE_CACHE:  # the same VAE fitted on the same rows: a grid over epsilon
+                _VAE_CACHE.move_to_end(key)
+                state, curve = _VAE_CACHE[key]
+                vae.load_state_dict(state)
+            else:
+                generator = torch.Generator(device=X.device).manual_seed(seed)
+                curve = fit_vae(vae, X, beta=self.beta, epochs=self.vae_epochs, lr=self.vae_lr,
+                                batch_size=self.vae_batch_size, generator=generator)
+                _VAE_CACHE[key] = ({k: v.detach().clone() for k, v in vae.state_dict().items()},
+                                   list(curve))
+                while len(_VAE_CACHE) > VAE_CACHE_SIZE:
+                    _VAE_CACHE.popitem(last=False)
+        self.reconstruction_curve_ = list(curve)
         for p in vae.parameters():
             p.requires_grad_(False)
         self.vae_ = vae
         return self
+
+    def _vae_key(self, X, seed):
+        """What a fitted VAE depends on: the rows, the VAE's parameters and the seed (not
+        ``epsilon``, which only the attack uses)."""
+        import hashlib
+
+        data = X.detach().cpu().contiguous().numpy()
+        digest = hashlib.sha1(data.tobytes()).hexdigest()
+        return (digest, data.shape, str(data.dtype), str(X.device), self.latent_dim,
+                float(self.beta), tuple(self.hidden_layer_sizes), self.vae_epochs,
+                float(self.vae_lr), self.vae_batch_size, seed)
 
     def _fitted_vae(self, X):
         if not hasattr(self, "vae_"):

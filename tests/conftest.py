@@ -139,3 +139,14 @@ def table(tmp_path):
     ]
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A local Dask cluster of two worker processes (one thread each), and its client."""
+    pytest.importorskip("distributed")
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        yield client

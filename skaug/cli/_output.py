@@ -29,7 +29,8 @@ def _flag_value(value):
 
 
 #: settings whose flag is a switch
-SWITCHES = {"early_stopping=False": "--no-early-stopping", "header=False": "--no-header"}
+SWITCHES = {"early_stopping=False": "--no-early-stopping", "header=False": "--no-header",
+            "skip_bad=True": "--skip-bad-images"}
 
 
 def as_flags(message):

@@ -16,7 +16,8 @@ def add_parser(sub):
     )
     p.add_argument("model", help="a .skops file saved by skaug compare --save")
     p.add_argument("csv", help="a CSV file with the training file's columns (the target may "
-                               "be absent)")
+                               "be absent), or, for a model saved from --images, a folder of "
+                               "images")
     p.add_argument("--output", help="write the predictions to this .csv file (default: print "
                                     "them)")
     p.add_argument("--proba", action="store_true", help="add each class's probability")
@@ -49,9 +50,24 @@ def run(args, out=None, written=None):
     if not Path(args.model).is_file():
         raise FileNotFoundError(f"no such file: {printable(args.model)}")
     model = load(args.model)
-    frame, _ = read_table(args.csv, encoding=args.encoding, header=args.header)
-    rows = frame if hasattr(model, "steps") and model.steps[0][0] == "columns" else \
-        _numeric(frame, model)
+    first = model.steps[0][0] if hasattr(model, "steps") else None
+    if Path(args.csv).is_dir():
+        if first != "features":
+            raise ValueError(f"{printable(args.csv)} is a folder: only a model saved by "
+                             "skaug compare --images predicts images.")
+        from ..extraction import IMAGE_SUFFIXES
+
+        paths = sorted(str(p) for p in Path(args.csv).rglob("*")
+                       if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not paths:
+            raise ValueError(f"{printable(args.csv)} holds no images.")
+        frame = rows = None
+        import pandas as pd
+
+        frame, rows = pd.DataFrame({"path": paths}), paths
+    else:
+        frame, _ = read_table(args.csv, encoding=args.encoding, header=args.header)
+        rows = frame if first == "columns" else _numeric(frame, model)
     result = frame.copy()
     result["prediction"] = model.predict(rows)
     if args.proba:

@@ -19,40 +19,56 @@ the overlap of the training sets.
 - :mod:`._preprocess` — :func:`make_preprocessor`, fitted inside each fold.
 """
 
-from ._columns import MISSING, TableColumns, parse_labels
-from ._data import Table, load_csv, read_table
-from ._messages import printable
-from ._preprocess import make_preprocessor, unit_rows
-from ._protocol import (
-    check_target,
-    choose_metric,
-    compare,
-    default_metric,
-    fit_and_score,
-    refit_best,
-    tuned_search,
-    worst_group_accuracy,
-)
-from ._registry import (
-    ALWAYS,
-    BASELINES,
-    DEFAULT_METHODS,
-    MODELS,
-    SAMPLER_FAMILIES,
-    SAMPLERS,
-    Model,
-    is_sampler_model,
-    model_for,
-    models,
-    needs_imbalanced_learn,
-    sampler_model,
-    select_models,
-)
-from ._results import Comparison, FoldResult, ModelResult
-from ._stats import MethodTest, Verdict, corrected_ttest, paired_ttest, verdict
+import importlib
+
+#: public name -> the module that defines it (imported on first use: the command line
+#: reads the registry without importing scikit-learn)
+_PUBLIC = {
+    "ALWAYS": "._registry",
+    "BASELINES": "._registry",
+    "Comparison": "._results",
+    "DEEP_METHODS": "._registry",
+    "DEFAULT_METHODS": "._registry",
+    "FoldResult": "._results",
+    "MISSING": "._columns",
+    "MODELS": "._registry",
+    "MethodTest": "._stats",
+    "Model": "._registry",
+    "ModelResult": "._results",
+    "SAMPLERS": "._registry",
+    "SAMPLER_FAMILIES": "._registry",
+    "Table": "._data",
+    "TableColumns": "._columns",
+    "Verdict": "._stats",
+    "check_target": "._protocol",
+    "choose_metric": "._protocol",
+    "compare": "._protocol",
+    "corrected_ttest": "._stats",
+    "default_metric": "._protocol",
+    "fit_and_score": "._protocol",
+    "is_sampler_model": "._registry",
+    "load_csv": "._data",
+    "make_preprocessor": "._preprocess",
+    "model_for": "._registry",
+    "models": "._registry",
+    "needs_imbalanced_learn": "._registry",
+    "paired_ttest": "._stats",
+    "parse_labels": "._columns",
+    "printable": "._messages",
+    "read_table": "._data",
+    "refit_best": "._protocol",
+    "sampler_model": "._registry",
+    "select_models": "._registry",
+    "tuned_search": "._protocol",
+    "unit_rows": "._preprocess",
+    "verdict": "._stats",
+    "worst_group_accuracy": "._protocol",
+}
+
 
 __all__ = [
-    "ALWAYS", "BASELINES", "Comparison", "DEFAULT_METHODS", "FoldResult", "MISSING", "MODELS",
+    "ALWAYS", "BASELINES", "Comparison", "DEEP_METHODS", "DEFAULT_METHODS", "FoldResult",
+    "MISSING", "MODELS",
     "MethodTest", "Model", "ModelResult", "SAMPLERS", "SAMPLER_FAMILIES", "Table",
     "TableColumns", "Verdict", "parse_labels", "read_table",
     "check_target", "choose_metric", "compare", "corrected_ttest", "default_metric",
@@ -61,3 +77,15 @@ __all__ = [
     "sampler_model", "select_models", "tuned_search", "unit_rows", "verdict",
     "worst_group_accuracy",
 ]
+
+
+def __getattr__(name):
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(_PUBLIC[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'skaug.compare' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *_PUBLIC})

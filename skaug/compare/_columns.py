@@ -102,7 +102,7 @@ def _one_to_one(a, b):
 
 def _same(a, b):
     """Whether two columns hold the same values row by row (NaN equal to NaN)."""
-    if a.dtype != b.dtype:
+    if a.dtype != b.dtype or a.shape != b.shape:
         return False
     if a.dtype == object:
         return bool((a == b).all())
@@ -133,12 +133,15 @@ class TableColumns(TransformerMixin, BaseEstimator):
         asks for it.
     decimal : str or None, default=None
         The decimal mark of such columns (``","``); None: detected per column.
+    text : sequence of str, default=()
+        Columns of free text to keep as text (kind ``"text"``; missing values
+        become empty strings), e.g. for a sentence encoder.
 
     Attributes
     ----------
     columns_ : list of str
         The columns ``transform`` returns, in order.
-    kinds_ : list of {"numeric", "categorical"}
+    kinds_ : list of {"numeric", "categorical", "text"}
     rules_ : dict
         ``{column: (decimal, thousands)}`` for the numeric columns.
     notes_ : list of str
@@ -160,11 +163,12 @@ class TableColumns(TransformerMixin, BaseEstimator):
     [[1250.0, 'Oslo'], [950.0, 'missing'], [2100000.0, 'Lima']]
     """
 
-    def __init__(self, keep=(), drop=(), thousands=None, decimal=None):
+    def __init__(self, keep=(), drop=(), thousands=None, decimal=None, text=()):
         self.keep = keep
         self.drop = drop
         self.thousands = thousands
         self.decimal = decimal
+        self.text = text
 
     def _resolve(self, name, rule, values, file_rule):
         """A column's ``(decimal, thousands)``: its own, else the user's, else the file's
@@ -199,10 +203,11 @@ class TableColumns(TransformerMixin, BaseEstimator):
         if not hasattr(X, "columns"):
             raise TypeError("TableColumns reads a pandas DataFrame with named columns.")
         names = [str(c) for c in X.columns]
-        unknown = [c for c in [*self.keep, *self.drop] if c not in names]
+        unknown = [c for c in [*self.keep, *self.drop, *self.text] if c not in names]
         if unknown:
             raise ValueError(f"no column {', '.join(map(repr, map(printable, unknown)))} to "
-                             f"keep or drop; the columns are: {', '.join(map(printable, names))}.")
+                             f"keep, drop or read as text; the columns are: "
+                             f"{', '.join(map(printable, names))}.")
         self.feature_names_in_ = np.asarray(names, dtype=object)
         n = len(X)
         target = None if y is None else pd.factorize(pd.Series(np.asarray(y)).astype(str))[0]
@@ -224,6 +229,11 @@ class TableColumns(TransformerMixin, BaseEstimator):
         notes, columns, kinds, rules, codes = [], [], [], {}, {}
         for name, (raw, text, present, rule) in found.items():
             shown, kept = printable(name), name in self.keep
+            if name in self.text:
+                columns.append(name)
+                kinds.append("text")
+                codes[name] = np.asarray([], dtype=object)  # never a copy of another column
+                continue
             if len(present) == 0 or text is None and raw.isna().all():
                 notes.append(f"left out {shown!r}: no values")
                 continue
@@ -298,7 +308,9 @@ class TableColumns(TransformerMixin, BaseEstimator):
         out = {}
         for name, kind in zip(self.columns_, self.kinds_):
             raw = X[have[name]].reset_index(drop=True)
-            if kind == "numeric":
+            if kind == "text":
+                out[name] = raw.astype(object).where(raw.notna(), "").astype(str)
+            elif kind == "numeric":
                 if pd.api.types.is_bool_dtype(raw):
                     out[name] = raw.astype(np.float64)
                 elif pd.api.types.is_numeric_dtype(raw):

@@ -154,8 +154,8 @@ class Table(NamedTuple):
     columns: TableColumns  # fitted: reads new rows of this file's columns the same way
 
 
-def load_csv(path, target, drop=(), *, keep=(), encoding="utf-8", header=True, thousands=None,
-             decimal=None, max_rows=None, random_state=0):
+def load_csv(path, target, drop=(), *, keep=(), text=(), encoding="utf-8", header=True,
+             thousands=None, decimal=None, max_rows=None, random_state=0):
     """Read a CSV file as the user meant it: a :class:`Table` ``(X, y, kinds, names, notes,
     columns)``.
 
@@ -176,6 +176,9 @@ def load_csv(path, target, drop=(), *, keep=(), encoding="utf-8", header=True, t
     drop, keep : sequence of str, default=()
         Columns to leave out; columns to use even if they look like
         identifiers, free text or a recoding of the target.
+    text : sequence of str, default=()
+        Columns of free text, kept as text (kind ``"text"``) for a sentence
+        encoder.
     encoding : str, default="utf-8"
         A Python codec name (``"latin-1"``, ``"cp1252"``, ``"utf-16"``, ...).
     header : bool, default=True
@@ -230,7 +233,7 @@ def load_csv(path, target, drop=(), *, keep=(), encoding="utf-8", header=True, t
         raise ValueError(f"{printable(Path(path).name)} has no feature columns besides "
                          f"{printable(target)!r}.")
     columns = TableColumns(keep=tuple(keep), drop=tuple(drop), thousands=thousands,
-                           decimal=decimal)
+                           decimal=decimal, text=tuple(text))
     try:
         columns.fit(features, y)
     except ValueError as exc:

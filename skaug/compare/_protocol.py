@@ -169,10 +169,52 @@ def tuned_search(model, preprocessor, X, y, *, inner_cv, metric, class_weight, e
     )
 
 
+#: Rows the inner cross-validation tunes on by default (a stratified sample of a larger
+#: training fold; the chosen setting is refitted on the whole fold): see docs/performance.md.
+TUNE_ROWS = 2000
+
+
+def tuning_sample(y, tune_rows, seed):
+    """Row indices of a stratified sample of at most ``tune_rows`` of the labels ``y`` (every
+    row when there are fewer): each class in proportion, and at least 10 rows of each (all of
+    a smaller class), so that every class can fill the inner folds and hold-outs."""
+    if tune_rows is None or len(y) <= tune_rows:
+        return np.arange(len(y))
+    rng = np.random.RandomState(seed)
+    rows = []
+    for c in np.unique(y):
+        members = np.flatnonzero(y == c)
+        take = min(len(members), max(10, int(round(len(members) * tune_rows / len(y)))))
+        rows.append(rng.choice(members, take, replace=False))
+    return np.sort(np.concatenate(rows))
+
+
+def fit_tuned(search, X, y, *, tune_rows=None, seed=0, refit_rows=None):
+    """Fit the ``search`` of :func:`tuned_search` on ``(X, y)``: ``(fitted model, chosen
+    values)``. With ``tune_rows``, the grid is searched on :func:`tuning_sample` of the rows,
+    and the chosen setting refitted on all of them (on a sample of ``refit_rows``, if given:
+    a run that must fit a time budget)."""
+    from sklearn.base import clone
+    from sklearn_compat.utils._indexing import _safe_indexing
+
+    refit = tuning_sample(y, refit_rows, seed)
+    if not hasattr(search, "param_grid"):  # a fixed setting: fitted as it is
+        return search.fit(_safe_indexing(X, refit), y[refit]), {}
+    rows = tuning_sample(y, tune_rows, seed)
+    if len(rows) == len(y) and len(refit) == len(y):
+        search.fit(X, y)
+        return search.best_estimator_, search.best_params_
+    search.set_params(refit=False).fit(_safe_indexing(X, rows), y[rows])
+    best = clone(search.estimator).set_params(**search.best_params_)
+    return best.fit(_safe_indexing(X, refit), y[refit]), search.best_params_
+
+
 def fit_and_score(name, fold, model, preprocessor, X, y, train, test, *, inner_cv, metric,
-                  class_weight, epochs, seed, early_stopping=True, groups=None):
-    """One task of the protocol: tune ``model`` by inner CV on the training rows only, refit
-    there, score the test rows. One thread (tasks run side by side)."""
+                  class_weight, epochs, seed, early_stopping=True, groups=None,
+                  tune_rows=TUNE_ROWS, refit_rows=None):
+    """One task of the protocol: tune ``model`` by inner CV on the training rows only
+    (:func:`fit_tuned`), refit there, score the test rows. One thread (tasks run side by
+    side)."""
     from sklearn.metrics import accuracy_score, balanced_accuracy_score
     from sklearn_compat.utils._indexing import _safe_indexing
 
@@ -182,13 +224,15 @@ def fit_and_score(name, fold, model, preprocessor, X, y, train, test, *, inner_c
     search = tuned_search(model, preprocessor, X_train, y[train], inner_cv=inner_cv,
                           metric=metric, class_weight=class_weight, epochs=epochs, seed=seed,
                           early_stopping=early_stopping)
+    tuned = {}
     # one thread per task: small heads gain nothing from more, and tasks run side by side
     with warnings.catch_warnings(record=True) as caught, limit_threads(1):
         warnings.simplefilter("always")
         start = time.perf_counter()
         try:
-            search.fit(X_train, y[train])
-            pred = search.predict(_safe_indexing(X, test))
+            fitted, tuned = fit_tuned(search, X_train, y[train], tune_rows=tune_rows, seed=seed,
+                                      refit_rows=refit_rows)
+            pred = fitted.predict(_safe_indexing(X, test))
         except Exception as exc:  # a model that cannot be fitted on this fold at all
             if isinstance(model.error_score, str):
                 raise
@@ -206,8 +250,7 @@ def fit_and_score(name, fold, model, preprocessor, X, y, train, test, *, inner_c
             scores["worst_group_accuracy"] = worst_group_accuracy(y[test], pred, groups[test])
     return FoldResult(
         name=name, fold=fold, scores=scores, seconds=seconds,
-        tuned={k.removeprefix("model__"): v
-               for k, v in getattr(search, "best_params_", {}).items()},
+        tuned={k.removeprefix("model__"): v for k, v in tuned.items()},
         warnings=tuple(f"{w.category.__name__}: {w.message}" for w in caught),
     )
 
@@ -215,7 +258,8 @@ def fit_and_score(name, fold, model, preprocessor, X, y, train, test, *, inner_c
 def compare(X, y, methods=DEFAULT_METHODS, *, preprocessor=None, cv=3, repeats=1, inner_cv=2,
             metric=None, class_weight=None, epochs=50, random_state=0, n_jobs=1,
             progress=True, splits=None, baselines=ALWAYS, early_stopping=True,
-            groups=None, extra_models=None):
+            groups=None, extra_models=None, tune_rows=TUNE_ROWS, time_budget=None,
+            on_note=None):
     """Cross-validate the methods and the baselines they need, each tuned by inner CV.
 
     Parameters
@@ -267,6 +311,19 @@ def compare(X, y, methods=DEFAULT_METHODS, *, preprocessor=None, cv=3, repeats=1
     extra_models : dict of str to Model, default=None
         Further models by name (e.g. a benchmark's controls), run after the
         others under the same protocol; name them in ``methods``.
+    tune_rows : int or None, default=2000
+        The inner cross-validation of a training fold larger than this tunes
+        on a stratified sample of this many rows (every model on the same
+        rows); the chosen setting is then refitted on the whole training fold.
+        None: tune on every row.
+    time_budget : float or None, default=None
+        Seconds the run may take. compare measures one fit of each model,
+        plans the run to fit (fewer tuning rows, then fewer refit rows, then
+        fewer epochs, for every model alike), corrects the plan after each
+        outer fold, and says in ``notes`` what it gave up (see
+        :mod:`skaug.compare._budget`).
+    on_note : callable or None, default=None
+        Called with each note as it is made (the plan before the run starts).
 
     Returns
     -------
@@ -285,7 +342,7 @@ def compare(X, y, methods=DEFAULT_METHODS, *, preprocessor=None, cv=3, repeats=1
     >>> result.metric
     'accuracy'
     """
-    from joblib import Parallel, delayed
+    from joblib import effective_n_jobs
     from sklearn.model_selection import RepeatedStratifiedKFold
     from sklearn.preprocessing import StandardScaler
     from tqdm.auto import tqdm
@@ -306,38 +363,145 @@ def compare(X, y, methods=DEFAULT_METHODS, *, preprocessor=None, cv=3, repeats=1
         splits = splitter.split(np.zeros(len(y)), y)
     folds = [(np.asarray(tr), np.asarray(te)) for tr, te in splits]
     groups = None if groups is None else np.asarray(groups)
-    tasks = [(name, f) for f in range(len(folds)) for name in selection]
-    run = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-        delayed(fit_and_score)(
-            name, f, selection[name], preprocessor, X, y, *folds[f], inner_cv=inner_cv,
-            metric=metric, class_weight=class_weight, epochs=epochs, seed=random_state,
-            early_stopping=early_stopping, groups=groups,
-        )
-        for name, f in tasks
-    )
-    done = {}
-    with tqdm(total=len(tasks), desc="skaug compare", unit="fit", disable=not progress) as bar:
-        for result in run:
-            done.setdefault(result.name, []).append(result)
-            bar.set_postfix_str(result.name)
-            bar.update()
+    run = dict(preprocessor=preprocessor, X=X, y=y, inner_cv=inner_cv, metric=metric,
+               class_weight=class_weight, seed=random_state, early_stopping=early_stopping,
+               groups=groups)
+    workers = max(1, effective_n_jobs(n_jobs))
     n_train = float(np.mean([len(tr) for tr, _ in folds]))
     n_test = float(np.mean([len(te) for _, te in folds]))
+    notes = []
+    with tqdm(total=len(folds) * len(selection), desc="skaug compare", unit="task",
+              disable=not progress,
+              bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} tasks [{elapsed}{postfix}]") as bar:
+        if time_budget is None:
+            done = _run_folds(selection, folds, range(len(folds)), run, n_jobs, bar, epochs=epochs,
+                              tune_rows=tune_rows, refit_rows=None)
+        else:
+            def log(note):
+                notes.append(note)
+                if on_note is not None:
+                    bar.clear()
+                    on_note(note)
+
+            done = _run_budgeted(selection, folds, run, n_jobs, bar, log,
+                                 budget=time_budget, epochs=epochs, tune_rows=tune_rows,
+                                 n_train=n_train, workers=workers)
+    used = sorted({f.fold for results in done.values() for f in results})
+    if len(used) < len(folds):
+        n_train = float(np.mean([len(folds[f][0]) for f in used]))
+        n_test = float(np.mean([len(folds[f][1]) for f in used]))
     return Comparison(tuple(ModelResult.from_folds(name, selection[name], done[name], metric,
                                                    n_train, n_test) for name in selection),
-                      metric)
+                      metric, tuple(notes))
+
+
+def _run_folds(selection, folds, which, run, n_jobs, bar, *, epochs, tune_rows, refit_rows,
+               done=None):
+    """Run the tasks of the outer folds ``which``, the longest first (so that no core waits
+    for one at the end); ``done``: ``{name: [FoldResult]}``, extended."""
+    from joblib import Parallel, delayed, effective_n_jobs
+
+    done = {} if done is None else done
+    tasks = sorted(((name, f) for f in which for name in selection),
+                   key=lambda task: (-selection[task[0]].cost, task[1]))
+    results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+        delayed(fit_and_score)(name, f, selection[name], train=folds[f][0],
+                               test=folds[f][1], epochs=epochs, tune_rows=tune_rows,
+                               refit_rows=refit_rows, **run)
+        for name, f in tasks)
+    workers = max(1, min(len(tasks), effective_n_jobs(n_jobs)))
+    pending = [(n, f) for n, f in tasks]
+    for result in results:
+        done.setdefault(result.name, []).append(result)
+        this = {k: kept for k, v in done.items() if (kept := [r for r in v if r.fold in which])}
+        left = time_left(pending, this, workers)
+        bar.set_postfix_str(f"about {_duration(left)} left" if left is not None else "")
+        bar.update()
+    return done
+
+
+def _run_budgeted(selection, folds, run, n_jobs, bar, log, *, budget, epochs, tune_rows,
+                  n_train, workers):
+    """Fold by fold, on a plan that fits ``budget`` seconds (see :mod:`._budget`); what it
+    gives up goes to ``log`` as it is decided."""
+    from sklearn_compat.utils._indexing import _safe_indexing
+
+    from . import _budget
+
+    start = time.perf_counter()
+    train0 = folds[0][0]
+    _, counts = np.unique(run["y"][train0], return_counts=True)
+    weighted = run["class_weight"] is None and counts.min() != counts.max()
+    cost = _budget.pilot(selection, run["preprocessor"], _safe_indexing(run["X"], train0),
+                         run["y"][train0], epochs=epochs, early_stopping=run["early_stopping"],
+                         seed=run["seed"])
+    default = _budget.Plan(tune_rows, None, epochs)
+    size = dict(n_train=n_train, inner_cv=run["inner_cv"], weighted=weighted, workers=workers)
+    done, scale, previous = {}, 1.0, default
+    for f in range(len(folds)):
+        left = budget - (time.perf_counter() - start)
+        plan, estimate = _budget.choose(selection, cost, default, seconds=left,
+                                        folds=len(folds) - f, scale=scale, **size)
+        if plan is None and f >= 2:
+            log(f"time budget: stopped after {f} of {len(folds)} outer folds; the "
+                         f"next would not fit in the {left:.0f} s left")
+            break
+        if plan is None:  # two folds at least, for a verdict: the cheapest plan
+            plan = _budget.plans(default)[-1]
+            estimate = scale * (len(folds) - f) * _budget.fold_seconds(
+                selection, cost, plan, **size)
+        if f == 0 or plan != previous:
+            change = plan.describe(n_train, default) or "no reduction"
+            log(f"time budget: {'from fold ' + str(f + 1) + ': ' if f else ''}"
+                         f"{change} (estimated {estimate:.0f} s for "
+                         f"{len(folds) - f} fold{'s' if len(folds) - f > 1 else ''})")
+        previous = plan
+        fold_start = time.perf_counter()
+        _run_folds(selection, folds, [f], run, n_jobs, bar, epochs=plan.epochs,
+                   tune_rows=plan.tune_rows, refit_rows=plan.refit_rows, done=done)
+        predicted = _budget.fold_seconds(selection, cost, plan, **size)
+        scale = (time.perf_counter() - fold_start) / max(predicted, 1e-9)
+    log(f"time budget: {time.perf_counter() - start:.0f} s of {budget:.0f} s used")
+    return done
+
+
+def time_left(tasks, done, workers):
+    """Seconds the remaining ``tasks`` ((name, fold) pairs) should take on ``workers``: each
+    model's mean task time so far (the mean over all models for one not yet seen); None
+    before any task is done."""
+    finished = [f for results in done.values() for f in results]
+    if not finished:
+        return None
+    overall = float(np.mean([f.seconds for f in finished]))
+    mean = {name: float(np.mean([f.seconds for f in results])) for name, results in
+            done.items()}
+    counts = {name: len(results) for name, results in done.items()}
+    remaining = 0.0
+    for name, _ in tasks:
+        if counts.get(name, 0):
+            counts[name] -= 1
+        else:
+            remaining += mean.get(name, overall)
+    return remaining / workers
+
+
+def _duration(seconds):
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
 def refit_best(name, X, y, *, preprocessor=None, inner_cv=2, metric=None, class_weight=None,
-               epochs=50, random_state=0, early_stopping=True, columns=None):
+               epochs=50, random_state=0, early_stopping=True, head=None,
+               tune_rows=TUNE_ROWS):
     """Tune model ``name`` by inner CV on all rows, as :func:`compare` does per fold, and refit.
 
     Returns the fitted pipeline (preprocessing, then the model with the
-    chosen values), ready to save (``skaug compare --save``). With ``columns``
-    (the fitted :class:`~skaug.compare.TableColumns` of a CSV file, as
-    :func:`~skaug.compare.load_csv` returns it, and ``X`` its output) the
-    pipeline starts with it, so it reads raw rows of the file's columns —
-    ``pd.read_csv(new_file)`` — and predicts labels of the file's type.
+    chosen values), ready to save (``skaug compare --save``). With ``head``, a
+    fitted step that made ``X`` from the raw input — the
+    :class:`~skaug.compare.TableColumns` of a CSV file as
+    :func:`~skaug.compare.load_csv` returns it, a ``DeepFeatureExtractor`` of
+    images — the pipeline starts with it, so it reads raw rows of the file
+    (``pd.read_csv(new_file)``) or image paths, and predicts labels of the
+    file's type.
 
     Examples
     --------
@@ -357,7 +521,10 @@ def refit_best(name, X, y, *, preprocessor=None, inner_cv=2, metric=None, class_
                           metric=metric or choose_metric(y, class_weight, [name])[0],
                           class_weight=class_weight, epochs=epochs, seed=random_state,
                           early_stopping=early_stopping)
-    fitted = search.fit(X, y).best_estimator_
-    if columns is None:
+    fitted, _ = fit_tuned(search, X, y, tune_rows=tune_rows, seed=random_state)
+    if head is None:
         return fitted
-    return Pipeline([("columns", columns), *fitted.steps])
+    if isinstance(head, Pipeline):  # the columns, then the features of a text column
+        return Pipeline([*head.steps, *fitted.steps])
+    name = "columns" if type(head).__name__ == "TableColumns" else "features"
+    return Pipeline([(name, head), *fitted.steps])

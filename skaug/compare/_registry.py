@@ -40,6 +40,8 @@ class Model:
     plain: str | None = None
     #: run by ``skaug compare`` when no methods are named
     default: bool = False
+    #: run by ``skaug compare`` on images and texts (deep features) when none are named
+    deep: bool = False
     #: a baseline that runs whatever the methods
     always: bool = False
     #: for a family of samplers: ``choices(seed)`` gives the grid's sampler instances
@@ -50,6 +52,9 @@ class Model:
     #: stratified hold-outs the model makes of its own training rows (SAflex's validation
     #: rows), which the smallest class must be able to fill
     holds_out: int = 0
+    #: seconds of a task relative to LogisticRegression's (benchmarks/results/compare_cost_*):
+    #: the longest tasks are started first
+    cost: float = 1.0
 
 
 def _skaug(name):
@@ -95,34 +100,38 @@ def _iada(perturbation):
 MODELS = {
     "lr": Model("LogisticRegression", "baseline", _lr, {"C": [0.1, 1.0, 10.0]}, always=True),
     "hgb": Model("HistGradientBoosting", "baseline", _hgb,
-                 {"learning_rate": [0.03, 0.1, 0.3]}, always=True),
+                 {"learning_rate": [0.03, 0.1, 0.3]}, always=True, cost=10),
     "linear": Model("linear head, no augmentation", "baseline", _linear,
-                    {"weight_decay": [0.0, 1e-4, 1e-3]}, stops_early=True),
+                    {"weight_decay": [0.0, 1e-4, 1e-3]}, stops_early=True, cost=9),
     "mlp": Model("MLP head, no augmentation", "baseline", _mlp,
-                 {"weight_decay": [0.0, 1e-4, 1e-3]}, stops_early=True),
+                 {"weight_decay": [0.0, 1e-4, 1e-3]}, stops_early=True, cost=30),
     "sea": Model("SeA", "method",
                  lambda rs, ep: _skaug("SeAClassifier")(max_epochs=ep, random_state=rs),
-                 {"eta": [0.0, 0.2, 0.4]}, plain="linear", default=True, stops_early=True),
+                 {"eta": [0.0, 0.2, 0.4]}, plain="linear", default=True, deep=True,
+                 stops_early=True, cost=5),
     "iada": Model("IADA (class strengths)", "method", _iada("class"),
-                  {"epsilon": [0.0, 0.5, 1.0]}, plain="linear", stops_early=True),
+                  {"epsilon": [0.0, 0.5, 1.0]}, plain="linear", deep=True, stops_early=True,
+                  cost=15),
     "meta-iada": Model("Meta-IADA", "method", _iada("meta"), {"epsilon": [0.0, 0.5, 1.0]},
-                       plain="linear", stops_early=True),
+                       plain="linear", stops_early=True, cost=25),
     "cutmix": Model("CutMix (MLP head)", "method", _saflex(refine=False),
-                    {"augmenter__p": [0.0, 0.2, 0.5]}, plain="mlp", stops_early=True),
+                    {"augmenter__p": [0.0, 0.2, 0.5]}, plain="mlp", stops_early=True, cost=40),
     "saflex": Model("SAflex(CutMix)", "method", _saflex(), {"augmenter__p": [0.0, 0.5, 0.9]},
-                    plain="mlp", default=True, stops_early=True, holds_out=1),
+                    plain="mlp", default=True, stops_early=True, holds_out=1, cost=100),
     "saflex-paper": Model("SAflex(CutMix), paper setting", "method",
                           _saflex(rescale=False, beta=1.0, temperature=0.01,
                                   validation_interval=1),
                           {"augmenter__p": [0.0, 0.5, 0.9]}, plain="mlp", stops_early=True,
-                          holds_out=1),
+                          holds_out=1, cost=120),
     "idaa": Model("IDAA (MLP head)", "method",
                   lambda rs, ep: _skaug("IDAAClassifier")(max_epochs=ep, random_state=rs),
-                  {"epsilon": [0.0, 0.1, 0.3]}, plain="mlp", default=True, stops_early=True),
+                  {"epsilon": [0.0, 0.1, 0.3]}, plain="mlp", default=True, deep=True,
+                  stops_early=True, cost=100),
 }
 
 BASELINES = tuple(n for n, m in MODELS.items() if m.role == "baseline")
 DEFAULT_METHODS = tuple(n for n, m in MODELS.items() if m.default)
+DEEP_METHODS = tuple(n for n, m in MODELS.items() if m.deep)
 ALWAYS = tuple(n for n, m in MODELS.items() if m.always)
 
 #: Samplers for ``"<sampler>+<model>"`` pipelines: imbalanced-learn's (baselines) and
@@ -218,7 +227,7 @@ def sampler_model(name):
 
         # the random_state of the candidates: compare's seed (the grid holds instances)
         return Model(f"{label} → {base.label}", role, make, {"sampler": choices(0), **grid},
-                     error_score=np.nan, choices=choices)
+                     error_score=np.nan, choices=choices, cost=7 * (base.cost + 5))
     module, cls, role = SAMPLERS[sampler]
     sampler_cls = _sampler_class(name, module, cls)
 
@@ -229,7 +238,7 @@ def sampler_model(name):
                          ("model", base.make(rs, ep))])
 
     return Model(f"{cls} → {base.label}", role, make, grid,
-                 holds_out=int(sampler == "saflex-sampler"))
+                 holds_out=int(sampler == "saflex-sampler"), cost=base.cost + 5)
 
 
 def model_for(name):

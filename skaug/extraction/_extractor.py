@@ -56,7 +56,8 @@ class DeepFeatureExtractor(PortableStateMixin, TransformerMixin, BaseEstimator):
         checkpoint comes from. A path: a checkpoint file (loaded with
         ``weights_only=True``). A torchvision weights name such as
         ``"IMAGENET1K_V1"``. None: a randomly initialised network, only when
-        asked for (as torchvision's ``weights=None``); ``weights_`` then says so.
+        asked for (as torchvision's ``weights=None``; initialised from seed 0,
+        so the same network in every process); ``weights_`` then says so.
     layer : str or None, default=None
         Name of the submodule whose *output* is the feature. Default: the
         *input* of the final ``torch.nn.Linear`` (the pooled feature).

@@ -325,14 +325,17 @@ def _load_backbone(spec, weights, layer, device, verbose=0):
         loaded = _Loaded(spec, "text", load_text(spec, path, device, verbose),
                          weights=f"pretrained: sentence-transformers model at {path}")
     else:
-        if spec in CIFAR_NAMES:
-            module, described = _load_cifar_resnet(spec, weights)
-            preprocess = _Preprocess(resize=32, crop=32, mean=IMAGENET_MEAN, std=IMAGENET_STD,
-                                     rgb=True)
-        elif spec == "efficientnet-lite0":
-            module, preprocess, described = _load_efficientnet_lite0(weights)
-        else:
-            module, preprocess, described = _load_torchvision(spec, weights)
+        # seeded: a random network (weights=None) is the same one in every process
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            if spec in CIFAR_NAMES:
+                module, described = _load_cifar_resnet(spec, weights)
+                preprocess = _Preprocess(resize=32, crop=32, mean=IMAGENET_MEAN,
+                                         std=IMAGENET_STD, rgb=True)
+            elif spec == "efficientnet-lite0":
+                module, preprocess, described = _load_efficientnet_lite0(weights)
+            else:
+                module, preprocess, described = _load_torchvision(spec, weights)
         module = module.eval().to(device)
         if device.startswith("cuda"):
             module = module.to(memory_format=torch.channels_last)

@@ -255,3 +255,19 @@ def test_refit_best_tunes_on_all_rows_like_a_fold(table):
                           inner_cv=2, metric="accuracy", class_weight=None, epochs=50,
                           seed=0).fit(X, y)
     assert pipe.named_steps["model"].C == search.best_params_["model__C"]
+
+
+def test_time_left_weighs_each_model_by_its_own_task_times():
+    from skaug.compare import FoldResult
+    from skaug.compare._protocol import time_left
+
+    tasks = [(name, f) for f in range(3) for name in ("fast", "slow")]
+
+    def fold(name, f, seconds):
+        return FoldResult(name, f, {}, seconds, {})
+
+    assert time_left(tasks, {}, 2) is None
+    done = {"fast": [fold("fast", 0, 1.0)], "slow": [fold("slow", 0, 9.0)]}
+    assert time_left(tasks, done, 2) == pytest.approx((2 * 1.0 + 2 * 9.0) / 2)
+    done = {"fast": [fold("fast", 0, 1.0), fold("fast", 1, 3.0)]}  # slow not seen yet: mean
+    assert time_left(tasks, done, 1) == pytest.approx(2.0 + 3 * 2.0)
