@@ -23,16 +23,14 @@ import json
 import platform
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
-import numpy as np
 import sklearn
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _scenarios import DATA, load_table, save_results  # noqa: E402
+from _scenarios import load_table, save_results  # noqa: E402
 
 TABLES = {  # name: (file, target, rows)
     "qsar_biodeg": (None, None, None),
@@ -70,7 +68,6 @@ sys.path.insert(0, {checkout!r})
 sys.path.insert(1, {benchmarks!r})
 import skaug
 assert skaug.__file__.startswith({checkout!r}), skaug.__file__
-import numpy as np
 from skaug.compare import compare, make_preprocessor, verdict
 from bench_compare_scale import load
 X, y, kinds = load({name!r})
