@@ -94,6 +94,34 @@ SAMPLER_GRIDS = {
 }
 
 
+#: other settings of each classifier's main strength, run beside its default with
+#: ``--candidates`` (the evidence for choosing a default)
+CANDIDATES = {
+    "SeAClassifier": ("eta", [0.05, 0.1]),
+    "IADAClassifier": ("epsilon", [0.1, 0.3]),
+    "SAflexClassifier": ("augmenter__p", [0.1, 0.2]),
+    "IDAAClassifier": ("epsilon", [0.03, 0.05]),
+}
+
+
+def _candidates():
+    import skaug
+
+    out = {}
+    for family, (param, values) in CANDIDATES.items():
+        cls = getattr(skaug, family)
+        for value in values:
+            def make(rs, ep, cls=cls, param=param, value=value):
+                if param == "augmenter__p":
+                    return cls(skaug.CutMix(p=value), random_state=rs)
+                return cls(random_state=rs).set_params(**{param: value})
+
+            out[f"{family}-{param}={value}"] = (
+                Model(f"{family}({param}={value})", role="baseline", tune=False,
+                      error_score=np.nan, make=make), family, f"{param}={value}")
+    return out
+
+
 def _samplers():
     from imblearn.pipeline import Pipeline
     from sklearn.ensemble import HistGradientBoostingClassifier
@@ -157,11 +185,16 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--no-samplers", action="store_true")
+    parser.add_argument("--candidates", action="store_true",
+                        help="also each classifier's other settings (CANDIDATES), beside its "
+                             "default and plain head; writes defaults_candidates.md")
     parser.add_argument("--rerun", action="store_true",
                         help="rerun data sets finished by an earlier run (results/defaults_parts)")
     args = parser.parse_args(argv)
     start = time.time()
-    entries = {**_classifiers(), **({} if args.no_samplers else _samplers())}
+    entries = {**_classifiers(), **({} if args.no_samplers else _samplers()),
+               **(_candidates() if args.candidates else {})}
+    output = "defaults_candidates.md" if args.candidates else "defaults.md"
     lines = [
         "# Defaults against their own plain head and their tuned setting",
         "",
@@ -179,7 +212,7 @@ def main(argv=None):
         "|---|---|---|---|---|---|---|",
     ]
     verdicts = []
-    parts = RESULTS / "defaults_parts"
+    parts = RESULTS / ("defaults_candidates_parts" if args.candidates else "defaults_parts")
     parts.mkdir(parents=True, exist_ok=True)
     for dataset in args.datasets.split(","):
         part = parts / f"{dataset}.json"
@@ -218,6 +251,16 @@ def main(argv=None):
                     f"| {dataset} (n_train={n_train}) | {family} | {setting} | {r.label} | "
                     f"{r.balanced_accuracy:.2f} ± {r.balanced_accuracy_std:.2f} | "
                     f"{delta} | {r.fit_seconds:.1f} |")
+            for name in [n for n, (_, fam, _) in entries.items()
+                         if fam == family and "=" in n]:  # --candidates
+                r = by[name]
+                d = np.subtract(r.scores, by[plain].scores)
+                mean_c, std_c, p_c = corrected_ttest(d, n_train, n_test)
+                verdicts.append((dataset, r.label, mean_c, std_c, p_c))
+                lines.append(f"| {dataset} (n_train={n_train}) | {family} | candidate | "
+                             f"{r.label} | {r.balanced_accuracy:.2f} ± "
+                             f"{r.balanced_accuracy_std:.2f} | {mean_c:+.2f} ± {std_c:.2f} "
+                             f"(p = {p_c:.2f}) | {r.fit_seconds:.1f} |")
             if family == "IADAClassifier":
                 r = by["iada-meta"]
                 lines.append(f"| {dataset} (n_train={n_train}) | IADAClassifier | Meta-IADA "
@@ -235,7 +278,7 @@ def main(argv=None):
               + ("; ".join(f"{f} on {d} ({m:+.2f} ± {s:.2f}, p = {p:.2f})"
                            for d, f, m, s, p in losers) if losers else "none") + ".",
               "", f"Total time {time.time() - start:.0f} s."]
-    save_results("defaults.md", lines)
+    save_results(output, lines)
 
 
 if __name__ == "__main__":

@@ -19,12 +19,9 @@ _PUBLIC = {
     "SeAClassifier": "._sea",
 }
 
-try:
-    from importlib.metadata import PackageNotFoundError, version
+from ._version import __version__
 
-    __version__ = version("skaug")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree, not installed
-    __version__ = "0+unknown"
+_PUBLIC["show_versions"] = "._show_versions"
 
 __all__ = sorted([*_PUBLIC, "__version__"])
 

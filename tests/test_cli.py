@@ -458,3 +458,47 @@ def test_extract_writes_the_features_of_a_folder(tmp_path, capsys):
     code, err = _run(["extract", "--images", str(tmp_path / "nope"), "--output",
                       str(tmp_path / "f.npz")], capsys)
     assert code == 2 and "is not a folder" in err
+
+
+def test_version_is_one_number_everywhere(capsys):
+    from importlib.metadata import version
+
+    import skaug
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"skaug {skaug.__version__}"
+    assert skaug.__version__ == version("skaug")
+
+
+def test_show_versions_names_what_a_bug_report_needs(capsys):
+    import skaug
+
+    skaug.show_versions()
+    out = capsys.readouterr().out
+    for name in ("python", "skaug", "torch", "torch CUDA", "skorch", "scikit-learn",
+                 "imbalanced-learn", "numpy", "internal_api"):
+        assert f"{name}:" in out, name
+
+
+def test_a_run_that_fails_is_one_line_and_exit_1(table, capsys, monkeypatch):
+    import skaug.compare._protocol as protocol
+    from skaug import DivergenceError
+
+    def diverges(*args, **kwargs):
+        raise DivergenceError("SeAClassifier diverged: the training loss became nan at "
+                              "epoch 3. Lower the learning rate lr.")
+
+    monkeypatch.setattr(protocol, "fit_and_score", diverges)
+    code, err = _run(["compare", str(table), "--target", "label", *CLI_FAST], capsys)
+    assert code == 1 and err.count("\n") == 1
+    assert err.startswith("skaug compare: failed: DivergenceError: SeAClassifier diverged")
+
+
+@pytest.mark.parametrize("metric", ["f1_macro", "average_precision", "geometric_mean"])
+def test_metric_flags(table, capsys, metric):
+    assert main(["compare", str(table), "--target", "label", "--metric", metric,
+                 *CLI_FAST]) == 0
+    out = capsys.readouterr().out
+    assert f"{metric.replace('_', ' ')} %" in out and f"on {metric.replace('_', ' ')}" in out

@@ -66,7 +66,8 @@ def add_parser(sub):
                    help="repetitions of the outer folds, for a stronger verdict (default 1)")
     p.add_argument("--inner-cv", type=int, default=2,
                    help="inner folds that tune each model (default 2)")
-    p.add_argument("--metric", choices=["accuracy", "balanced_accuracy"],
+    p.add_argument("--metric", choices=["accuracy", "balanced_accuracy", "f1_macro",
+                                        "average_precision", "geometric_mean"],
                    help="what tuning maximises and the verdict compares (default: balanced "
                         "accuracy when the smallest class is under 20 %% of the rows, or with "
                         "--class-weight balanced or samplers; else accuracy)")

@@ -14,7 +14,11 @@ import warnings
 
 import numpy as np
 
+from ._metrics import REPORTED, check_metric, score, scorer
 from ._registry import ALWAYS, DEFAULT_METHODS, model_for, select_models
+
+#: metrics GridSearchCV knows by name (the same scores as skaug's)
+SKLEARN_SCORERS = ("accuracy", "balanced_accuracy", "f1_macro")
 from ._results import Comparison, FoldResult, ModelResult
 
 #: Smallest class share under which the deciding metric is balanced accuracy.
@@ -163,7 +167,8 @@ def tuned_search(model, preprocessor, X, y, *, inner_cv, metric, class_weight, e
         else:
             estimator.set_params(class_weight=class_weight)
     return GridSearchCV(
-        Pipeline([("prep", prep), ("model", estimator)]), grid, scoring=metric,
+        Pipeline([("prep", prep), ("model", estimator)]), grid,
+        scoring=metric if metric in SKLEARN_SCORERS else scorer(metric),
         cv=StratifiedKFold(inner_cv, shuffle=True, random_state=seed), n_jobs=1,
         error_score=model.error_score,
     )
@@ -215,7 +220,6 @@ def fit_and_score(name, fold, model, preprocessor, X, y, train, test, *, inner_c
     """One task of the protocol: tune ``model`` by inner CV on the training rows only
     (:func:`fit_tuned`), refit there, score the test rows. One thread (tasks run side by
     side)."""
-    from sklearn.metrics import accuracy_score, balanced_accuracy_score
     from sklearn_compat.utils._indexing import _safe_indexing
 
     from .._shell._runtime import limit_threads
@@ -239,15 +243,15 @@ def fit_and_score(name, fold, model, preprocessor, X, y, train, test, *, inner_c
             warnings.warn(f"{model.label} could not be fitted: {exc}", RuntimeWarning)
             pred = None
         seconds = time.perf_counter() - start
-    names = ["accuracy", "balanced_accuracy"] + (["worst_group_accuracy"] if groups is not None
-                                                 else [])
+    names = list(dict.fromkeys([*REPORTED, metric]))
     if pred is None:
         scores = dict.fromkeys(names, float(model.error_score))
     else:
-        scores = {"accuracy": 100 * accuracy_score(y[test], pred),
-                  "balanced_accuracy": 100 * balanced_accuracy_score(y[test], pred)}
-        if groups is not None:
-            scores["worst_group_accuracy"] = worst_group_accuracy(y[test], pred, groups[test])
+        X_test = _safe_indexing(X, test)
+        scores = {m: score(m, fitted, X_test, y[test], pred) for m in names}
+    if groups is not None:
+        scores["worst_group_accuracy"] = (float(model.error_score) if pred is None else
+                                          worst_group_accuracy(y[test], pred, groups[test]))
     return FoldResult(
         name=name, fold=fold, scores=scores, seconds=seconds,
         tuned={k.removeprefix("model__"): v for k, v in tuned.items()},
@@ -280,9 +284,12 @@ def compare(X, y, methods=DEFAULT_METHODS, *, preprocessor=None, cv=3, repeats=1
         the verdict's test).
     inner_cv : int, default=2
         Inner stratified folds for tuning, inside each outer training fold.
-    metric : {"accuracy", "balanced_accuracy"} or None, default=None
-        What the tuning maximises and the verdict compares; None chooses
-        (:func:`~skaug.compare.choose_metric`).
+    metric : {"accuracy", "balanced_accuracy", "f1_macro", "average_precision", \
+"geometric_mean"} or None, default=None
+        What the tuning maximises and the verdict compares (see
+        :mod:`skaug.compare._metrics`); None chooses
+        (:func:`~skaug.compare.choose_metric`). Accuracy and balanced
+        accuracy are reported whatever decides.
     class_weight : "balanced" or None, default=None
         None tunes ``class_weight`` ∈ {None, "balanced"} for every model that
         has it (not on a training fold whose classes are balanced, where both
@@ -354,8 +361,7 @@ def compare(X, y, methods=DEFAULT_METHODS, *, preprocessor=None, cv=3, repeats=1
     if splits is None:
         check_target(y, cv, inner_cv, **hold_outs(selection, early_stopping))
     metric = metric or choose_metric(y, class_weight, selection)[0]
-    if metric not in ("accuracy", "balanced_accuracy"):
-        raise ValueError(f"metric must be 'accuracy' or 'balanced_accuracy', got {metric!r}.")
+    check_metric(metric, y)
     preprocessor = StandardScaler() if preprocessor is None else preprocessor
     if splits is None:
         splitter = RepeatedStratifiedKFold(n_splits=cv, n_repeats=repeats,

@@ -4,13 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-METRIC_NAMES = {
-    "accuracy": "accuracy",
-    "balanced_accuracy": "balanced accuracy",
-    "f1_macro": "macro F1",
-    "average_precision": "average precision",
-    "geometric_mean": "geometric mean of the class recalls",
-}
+from ._metrics import NAMES as METRIC_NAMES
 
 
 def corrected_ttest(differences, n_train, n_test):

@@ -35,7 +35,7 @@ def test_load_csv_errors_say_what_to_do(small_csv, tmp_path):
         load_csv(other, "label")
     with pytest.raises(FileNotFoundError, match="no such file"):
         load_csv(tmp_path / "absent.csv", "label")
-    with pytest.raises(ValueError, match="no column 'nope' to keep or drop"):
+    with pytest.raises(ValueError, match="no column 'nope' to keep, drop or read as text"):
         load_csv(small_csv, "label", drop=["nope"])
     ragged = tmp_path / "ragged.csv"
     ragged.write_text("a,b,label\n1,2,x\n3,y\n")
