@@ -64,6 +64,7 @@ def run(X, y, kinds, methods, baselines, **kw):
 
 _BEFORE = """
 import json, sys, time
+import numpy as np
 sys.path.insert(0, {checkout!r})
 sys.path.insert(1, {benchmarks!r})
 import skaug

@@ -12,8 +12,8 @@ import warnings
 
 import numpy as np
 import torch
-
 from _scenarios import DATA, save_results
+
 from skaug import DeepFeatureExtractor, SeAClassifier
 from skaug.extraction import IMAGENET_MEAN, IMAGENET_STD
 from skaug.extraction._loading import _load_state_dict

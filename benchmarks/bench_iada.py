@@ -33,7 +33,6 @@ from _scenarios import save_results, scenario  # noqa: E402
 from skaug import IADAClassifier  # noqa: E402
 
 
-
 def models():
     return {
         "LogisticRegression": LogisticRegression(max_iter=3000),

@@ -39,7 +39,6 @@ from bench_saflex import load  # noqa: E402
 from skaug import IDAA, GaussianNoise, IDAAClassifier, SAflexClassifier  # noqa: E402
 
 
-
 def dataset(name, seed):
     """Standardised train/test split of a real dataset."""
     if name == "cifar10_resnet":

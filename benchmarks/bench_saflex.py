@@ -18,6 +18,7 @@ import warnings
 
 import numpy as np
 import torch
+from _scenarios import DATA, save_results
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.metrics import balanced_accuracy_score
@@ -25,9 +26,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from _scenarios import DATA, save_results
 from skaug import CutMix, SAflexClassifier
-
 
 
 def load(name):

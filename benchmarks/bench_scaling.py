@@ -18,10 +18,10 @@ import warnings
 
 import sklearn
 import torch
+from _scenarios import RESULTS, save_results
 from sklearn.datasets import make_classification
 from sklearn.preprocessing import StandardScaler
 
-from _scenarios import RESULTS, save_results
 from skaug import IADAClassifier, IDAAClassifier, SAflexClassifier, SeAClassifier
 from skaug.datasets import load_builtin
 

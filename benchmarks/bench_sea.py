@@ -40,7 +40,6 @@ from _scenarios import DATA, save_results  # noqa: E402
 from skaug import SeAClassifier  # noqa: E402
 
 
-
 def load(name):
     """(X, y, preprocessor or None) for a named real dataset."""
     import pandas as pd

@@ -25,11 +25,14 @@ from _scenarios import RESULTS
 HERE = Path(__file__).resolve().parent
 DOCS = HERE.parent / "docs"
 IMG = DOCS / "img"
-BENCHES = ["transfer", "iada_protocol", "tabular_protocol", "samplers", "threads", "performance",
+BENCHES = ["transfer", "iada_protocol", "tabular_protocol", "samplers", "defaults",
+           "compare_cost", "compare_scale", "deep_inputs", "threads", "performance",
            "sea", "iada", "saflex", "idaa", "extraction", "scaling"]
 COMMANDS = {
     "iada": [["--dataset", d] for d in ("cifar10_resnet", "digits", "arrhythmia")],
     "iada_protocol": [["--dataset", d] for d in ("digits", "arrhythmia")],
+    "defaults": [[], ["--candidates", "--no-samplers"]],
+    "compare_cost": [["--dataset", "churn"], ["--dataset", "qsar_biodeg"]],
     "transfer": [["--methods", "sea,iada", "--output", "transfer_linear.md"],
                  ["--methods", "cutmix,saflex,idaa", "--output", "transfer_mlp.md"],
                  ["--diagnose", "--output", "transfer_diagnosis.md"]],
@@ -62,6 +65,12 @@ INTRO = {
     "iada_protocol": "IADA and Meta-IADA on long tails, noisy labels and a subpopulation shift.",
     "tabular_protocol": "SAflex (skaug's and the paper's setting), CutMix, IDAA on real tables.",
     "samplers": "skaug's samplers and SMOTE in front of LogisticRegression and HGB.",
+    "defaults": "Each default against its own head without augmentation, and the candidates "
+                "it was chosen among.",
+    "compare_cost": "Where the time of skaug compare goes, per model and per step.",
+    "compare_scale": "skaug compare at 1,055 to 32,560 rows, against HGB alone; "
+                     "`--before DIR` adds an older checkout.",
+    "deep_inputs": "skaug compare on an image folder and a text column, end to end.",
     "threads": "Thread policy: GridSearchCV and skaug compare, idle and with a competitor.",
     "performance": "Speed as ratios: SeA against a matmul, SAflex and Meta-IADA overheads, "
                    "IADA's covariance against d.",

@@ -19,7 +19,7 @@ _PUBLIC = {
     "SeAClassifier": "._sea",
 }
 
-from ._version import __version__
+from ._version import __version__  # noqa: F401 (public, in __all__)
 
 _PUBLIC["show_versions"] = "._show_versions"
 

@@ -59,7 +59,7 @@ classes_ : ndarray of shape (n_classes,)
     The class labels.
 n_features_in_ : int
     Number of features seen during fit.
-feature_names_in_ : ndarray of shape (n_features_in_,)
+feature_names_in_ : ndarray of shape (`n_features_in_`,)
     Defined only when ``X`` has string column names.
 loss_curve_ : list of float
     Mean training loss per epoch (continued by ``warm_start`` and

@@ -12,6 +12,9 @@ from sklearn_compat.utils._indexing import _safe_indexing
 
 from ._docstring import substitute
 from ._shell import FeatureHeadClassifier, HeldOut, Step
+
+#: ``p`` of the CutMix that ``augmenter=None`` means (see the parameter's docstring).
+DEFAULT_CUTMIX_P = 0.1
 from ._shell._validation import stratified_hold_out, validate_features
 from ._shell.net import as_tensor
 from .augmenters import apply_augmenter, fitted_augmenter
@@ -123,7 +126,13 @@ class SAflexClassifier(FeatureHeadClassifier):
     ----------
     augmenter : callable, default=None
         ``augmenter(X, Y, generator) -> (X_aug, Y_aug)`` (see
-        :mod:`skaug.augmenters`). None means ``CutMix(p=0.5)``. An augmenter
+        :mod:`skaug.augmenters`). None means ``CutMix(p=0.1)``: of the
+        candidates p ∈ {0.1, 0.2, 0.5}, 0.1 is the one whose worst loss
+        against the same head without augmentation over skaug's protocol
+        tables is smallest (−0.9 ± 2.3 points on churn; 0.5: −3.8 ± 1.9), at
+        the price of a smaller gain with noisy labels (+4.1 against +17.4 at
+        0.5; ``benchmarks/results/defaults_candidates.md``, rows
+        "SAflexClassifier"). Tune ``augmenter__p``. An augmenter
         with a ``fit(X, y)`` method (:class:`~skaug.IDAA`) is copied and fitted
         on the training rows; one that attacks the head is given it.
     refine : bool, default=True
@@ -172,7 +181,8 @@ class SAflexClassifier(FeatureHeadClassifier):
     ----------
     {shared_attributes}
     kept_fraction_ : float
-        Share of augmented rows SAflex kept (weight > 0), over training.
+        Share of augmented rows SAflex kept (weight > 0), over training
+        (only with ``refine=True``: otherwise every row is trained on).
     augmenter_ : callable
         The augmenter used; a fitted copy of ``augmenter`` when it has a
         ``fit`` method (e.g. :class:`~skaug.IDAA`).
@@ -358,7 +368,8 @@ class SAflexClassifier(FeatureHeadClassifier):
             validation = HeldOut(as_tensor(X_val, device), as_tensor(y_val, device),
                                  None if w_val is None else as_tensor(w_val, device))
         # fitted on this split: the user's object stays as it was
-        augmenter = fitted_augmenter(self.augmenter, as_tensor(X, device), as_tensor(y, device))
+        augmenter = fitted_augmenter(self.augmenter, as_tensor(X, device), as_tensor(y, device),
+                                     default_p=DEFAULT_CUTMIX_P)
         step = SAflexStep(
             augmenter=augmenter, n_classes=len(self.classes_), validation=validation,
             beta=self.beta, temperature=self.temperature, rescale=self.rescale,

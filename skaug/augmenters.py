@@ -35,12 +35,11 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
+from ._persistence import PortableStateMixin
 from ._shell._runtime import draw_seed
 from ._shell._validation import check_layer_sizes
-from ._persistence import PortableStateMixin
 from .methods.common import soft_cross_entropy
 from .methods.idaa import FeatureVAE, fit_vae, latent_attack
-
 
 #: Fitted VAEs kept per process (least recently used dropped first), keyed by the rows,
 #: the VAE's parameters and the seed: the fits of a grid over ``epsilon`` (or over the
@@ -183,8 +182,9 @@ class IDAA(Augmenter):
     beta : float, default=1.0
         KL weight β of the VAE loss. A larger β gives a smoother, less
         detailed reconstruction: more of the row stays in the residual.
-    epsilon : float, default=0.1
-        FGSM step on the latent code (0: no change).
+    epsilon : float, default=0.03
+        FGSM step on the latent code (0: no change); the default is
+        :class:`~skaug.IDAAClassifier`'s (see there why).
     hidden_layer_sizes : tuple of int, default=(128,)
         Encoder hidden widths (the decoder mirrors them).
     vae_epochs : int, default=50
@@ -228,7 +228,7 @@ class IDAA(Augmenter):
         "random_state": ["random_state"],
     }
 
-    def __init__(self, latent_dim=16, beta=1.0, epsilon=0.1, *, hidden_layer_sizes=(128,),
+    def __init__(self, latent_dim=16, beta=1.0, epsilon=0.03, *, hidden_layer_sizes=(128,),
                  vae_epochs=50, vae_lr=1e-3, vae_batch_size=128, random_state=None):
         self.latent_dim = latent_dim
         self.beta = beta
@@ -337,16 +337,16 @@ class IDAA(Augmenter):
 
 
 
-def fitted_augmenter(augmenter, X, y):
+def fitted_augmenter(augmenter, X, y, default_p=0.5):
     """``augmenter`` ready for one fit, the user's object left as it was: None is
-    ``CutMix(p=0.5)``; a scikit-learn estimator (skaug's augmenters) is cloned, another
+    ``CutMix(p=default_p)``; a scikit-learn estimator (skaug's augmenters) is cloned, another
     object with a ``fit`` method deep-copied, and either is then fitted on ``(X, y)`` if
     it has ``fit`` (:class:`IDAA`); a plain callable is used as given."""
     import copy
 
     from sklearn.base import clone
 
-    augmenter = augmenter if augmenter is not None else CutMix(p=0.5)
+    augmenter = augmenter if augmenter is not None else CutMix(p=default_p)
     if isinstance(augmenter, BaseEstimator):
         augmenter = clone(augmenter)
     elif hasattr(augmenter, "fit"):

@@ -43,12 +43,10 @@ def load_builtin(name):
             X = d["X"].astype(np.float32)
             y = np.where(d["y"] == 1, "spam", "ham")
         return X, y
-    import csv
-    import gzip
+    import pandas as pd
 
-    with (data / "qsar_biodeg.csv.gz").open("rb") as raw, gzip.open(raw, "rt") as f:
-        rows = list(csv.reader(f))
-    body = rows[1:]
-    X = np.array([[float(v) for v in r[:-1]] for r in body])
-    y = np.array([r[-1] for r in body])
+    with (data / "qsar_biodeg.csv.gz").open("rb") as raw:
+        frame = pd.read_csv(raw, compression="gzip")
+    X = frame.iloc[:, :-1].to_numpy(dtype=np.float64)
+    y = frame.iloc[:, -1].to_numpy().astype(str)
     return X, y

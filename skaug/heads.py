@@ -1,6 +1,7 @@
 """Torch modules used as classification heads on fixed features."""
 
 from torch import nn
+
 from ._persistence import portable_module
 
 

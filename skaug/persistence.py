@@ -58,8 +58,17 @@ LEGACY_PATHS = ("skaug.extraction.DeepFeatureExtractor",)
 def skaug_types():
     """The fully qualified names of skaug's persistable classes (trusted by :func:`load`):
     where each is defined, and where files saved by earlier layouts name it."""
-    from . import CutMix, DeepFeatureExtractor, GaussianNoise, IDAA, Mixup
-    from . import IADAClassifier, IDAAClassifier, SAflexClassifier, SeAClassifier
+    from . import (
+        IDAA,
+        CutMix,
+        DeepFeatureExtractor,
+        GaussianNoise,
+        IADAClassifier,
+        IDAAClassifier,
+        Mixup,
+        SAflexClassifier,
+        SeAClassifier,
+    )
     from .compare import TableColumns
 
     classes = [CutMix, DeepFeatureExtractor, GaussianNoise, IDAA, Mixup, IADAClassifier,

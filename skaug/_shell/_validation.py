@@ -12,9 +12,9 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.model_selection import train_test_split
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_array, validate_data
-from sklearn.utils._param_validation import InvalidParameterError
 
 #: Column means or standard deviations beyond this make an MLP head warn.
 UNSCALED_FEATURES = 1e3

@@ -59,6 +59,7 @@ from .net import (
     no_output,
 )
 
+
 def _width(X):
     """Columns of ``X`` without converting it (any array-like; 1 if unknown)."""
     shape = getattr(X, "shape", None)

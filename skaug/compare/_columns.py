@@ -27,6 +27,9 @@ _PLAIN = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _GROUPED_DOT = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
+#: Thousands separators that cannot be a decimal mark: a space, a no-break space, a
+#: narrow no-break space (French, Nordic), an apostrophe (Swiss).
+_GROUP_MARKS = (" ", "\u00a0", "\u202f", "'")
 
 
 def _missing(values):
@@ -37,6 +40,15 @@ def number_rule(values):
     """How a column writes its numbers: ``(decimal, thousands)``, or ``"ambiguous"`` (values
     like ``1,250`` only: a thousands separator or a decimal comma?), or ``"mixed"`` (both
     a decimal comma and thousands groups). ``values``: stripped non-missing strings."""
+    for mark in _GROUP_MARKS:
+        marked = values[values.str.contains(mark, regex=False)]
+        grouped = rf"^[+-]?\d{{1,3}}({re.escape(mark)}\d{{3}})+([.,]\d+)?$"
+        if len(marked) and marked.str.match(grouped).all():
+            rest = values.str.replace(mark, "", regex=False)
+            comma, dot = rest.str.contains(",", regex=False), rest.str.contains(".", regex=False)
+            if comma.any() and dot.any():
+                return "mixed"
+            return ("," if comma.any() else "."), mark
     commas = values[values.str.contains(",", regex=False)]
     if commas.empty:
         return ".", None

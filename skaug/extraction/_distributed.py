@@ -24,7 +24,7 @@ def transform_on_cluster(extractor, inputs, client, chunks=None):
 
     Returns
     -------
-    features : ndarray of shape (len(inputs), n_features_out_), the rows in input order
+    features : ndarray of shape (len(inputs), `n_features_out_`), the rows in input order
     """
     inputs = list(inputs)
     workers = sorted(client.scheduler_info()["workers"])

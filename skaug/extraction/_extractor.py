@@ -12,7 +12,6 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
-from ._loading import DEFAULT, _load_backbone, _StopForward, clear_model_cache
 from .._persistence import PortableStateMixin
 from .._shell._runtime import resolve_device
 from ._images import (
@@ -22,6 +21,7 @@ from ._images import (
     _to_unit_float,
     group_by_size,
 )
+from ._loading import DEFAULT, _load_backbone, _StopForward, clear_model_cache
 
 
 class DeepFeatureExtractor(PortableStateMixin, TransformerMixin, BaseEstimator):
@@ -351,7 +351,7 @@ class DeepFeatureExtractor(PortableStateMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        features : ndarray of shape (N, n_features_out_), float32
+        features : ndarray of shape (N, `n_features_out_`), float32
         """
         check_is_fitted(self)
         if self._vector_mode() and _is_tabular(X):
@@ -379,7 +379,7 @@ class DeepFeatureExtractor(PortableStateMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        features : numpy.memmap of shape (N, n_features_out_), float32, read-only
+        features : numpy.memmap of shape (N, `n_features_out_`), float32, read-only
             Open it again later with ``numpy.load(path, mmap_mode="r")``; wrap
             it in ``dask.array.from_array`` to compute on it out of core.
         """

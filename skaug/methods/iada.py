@@ -30,8 +30,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
-from .common import softmax_input_gradient, unit_normalize, weighted_mean
 from .._persistence import portable_module
+from .common import softmax_input_gradient, unit_normalize, weighted_mean
 
 # --------------------------------------------------------------------------- loss
 

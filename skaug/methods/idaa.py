@@ -22,6 +22,7 @@ to the original scale, and ``R(x) + G(x) = x`` holds on any scale.
 
 import torch
 from torch import nn
+
 from .._persistence import portable_module
 
 

@@ -25,8 +25,8 @@ signs.
 import warnings
 
 import torch
-import torch.nn.functional as F
 import torch.autograd.forward_ad as fwAD
+import torch.nn.functional as F
 from torch.func import functional_call
 
 from .common import soft_cross_entropy, weighted_cross_entropy  # noqa: F401 (re-exported)

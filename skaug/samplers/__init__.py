@@ -54,12 +54,12 @@ Examples
 (3,)
 """
 
-from .base import BaseFeatureOverSampler
 from ._idaa import IDAASampler
 from ._isda import ISDASampler
 from ._mixing import CutMixSampler, MixupSampler, NoiseSampler
 from ._saflex import SAflexSampler
 from ._sea import SeASampler
+from .base import BaseFeatureOverSampler
 
 __all__ = ["BaseFeatureOverSampler", "CutMixSampler", "IDAASampler", "ISDASampler",
            "MixupSampler", "NoiseSampler", "SAflexSampler", "SeASampler"]

@@ -199,6 +199,25 @@ def test_thousands_separators_are_found_per_column(tmp_path):
                in n for n in table.notes)
 
 
+def test_spaces_and_apostrophes_group_thousands(tmp_path):
+    """French "1 234,50", Swiss "1'234.50", a no-break space: numbers, not identifiers."""
+    import pandas as pd
+
+    rng = np.random.RandomState(5)
+    frame = pd.DataFrame({"fr": ["1 234,50", "950,25", "12 000"] * 20,
+                          "ch": ["1'234.50", "7.25", "3'400'000"] * 20,
+                          "nb": ["4\u00a0005", "17", "250\u00a0000"] * 20,
+                          "words": ["red car", "blue car", "old bus"] * 20,
+                          "label": rng.choice(["a", "b"], 60)})
+    table = load_csv(_write(tmp_path / "marks.csv", frame, sep=";"), "label")
+    np.testing.assert_allclose(table.X["fr"][:3], [1234.5, 950.25, 12000])
+    np.testing.assert_allclose(table.X["ch"][:3], [1234.5, 7.25, 3400000])
+    np.testing.assert_allclose(table.X["nb"][:3], [4005, 17, 250000])
+    assert any("'fr': numbers written with decimal mark ',' and thousands separator ' '"
+               in n for n in table.notes)
+    assert table.kinds[list(table.names).index("words")] != "numeric"  # text stays text
+
+
 def test_decimal_commas_and_an_ambiguous_column(tmp_path):
     import pandas as pd
 

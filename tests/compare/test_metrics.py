@@ -1,6 +1,5 @@
 """skaug.compare._metrics: every metric a comparison can decide on, against its definition."""
 
-import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 

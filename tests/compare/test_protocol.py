@@ -259,7 +259,7 @@ def test_refit_best_tunes_on_all_rows_like_a_fold(table):
 
 def test_time_left_weighs_each_model_by_its_own_task_times():
     from skaug.compare import FoldResult
-    from skaug.compare._protocol import time_left
+    from skaug.compare._schedule import time_left
 
     tasks = [(name, f) for f in range(3) for name in ("fast", "slow")]
 
