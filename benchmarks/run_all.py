@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 DOCS = HERE.parent / "docs"
 IMG = DOCS / "img"
 BENCHES = ["transfer", "iada_protocol", "tabular_protocol", "samplers", "defaults",
-           "compare_cost", "compare_scale", "deep_inputs", "threads", "performance",
+           "default_strengths", "compare_cost", "compare_scale", "deep_inputs", "threads", "performance",
            "sea", "iada", "saflex", "idaa", "extraction", "scaling"]
 COMMANDS = {
     "iada": [["--dataset", d] for d in ("cifar10_resnet", "digits", "arrhythmia")],
@@ -66,7 +66,12 @@ INTRO = {
     "tabular_protocol": "SAflex (skaug's and the paper's setting), CutMix, IDAA on real tables.",
     "samplers": "skaug's samplers and SMOTE in front of LogisticRegression and HGB.",
     "defaults": "Each default against its own head without augmentation, and the candidates "
-                "it was chosen among.",
+                "it was chosen among. Run before the current defaults: `Estimator()` in "
+                "these tables is SeA `eta=0.2`, IADA `epsilon=1.0, lambda0=0.1`, SAflex "
+                "`CutMix(p=0.5)`, IDAA `epsilon=0.1, augmented_weight=1`; the current "
+                "defaults are rows of `default_strengths`.",
+    "default_strengths": "The strengths the classifiers' defaults were chosen among: "
+                         "each against its own plain head.",
     "compare_cost": "Where the time of skaug compare goes, per model and per step.",
     "compare_scale": "skaug compare at 1,055 to 32,560 rows, against HGB alone; "
                      "`--before DIR` adds an older checkout.",

@@ -28,7 +28,7 @@ def test_command_line_on_a_csv_writes_table_plot_and_verdict(small_csv, tmp_path
         "--epochs", "2", "--output", str(md), "--plot", str(png), "--quiet", "--n-jobs", "1",
     ]) == 0
     out = capsys.readouterr().out
-    assert "2 numeric and 1 categorical" in out and "note: left out 'id'" in out
+    assert "60 rows, 2 numeric, 1 categorical columns" in out and "note: left out 'id'" in out
     assert "IDAA" in out and "MLP head" in out and "LogisticRegression" in out
     assert "verdict: " in out and "tuned by 2-fold inner cross-validation on accuracy" in out
     assert md.read_text().startswith("| model ")

@@ -128,3 +128,12 @@ def test_sampler_pipelines_and_families():
     assert isinstance(search.best_params_["model__sampler"], SMOTE)
     # a single sampler stays strict: its failure is the user's answer
     assert sampler_model("adasyn+lr").error_score == "raise"
+
+
+def test_compare_models_keep_the_settings_the_protocol_tables_were_made_with():
+    """compare's IADA and IDAA models write out what the estimators' defaults no longer are."""
+    from skaug.compare import MODELS
+
+    for name in ("iada", "meta-iada"):
+        assert MODELS[name].make(0, 1).get_params()["lambda0"] == 0.1, name
+    assert MODELS["idaa"].make(0, 1).get_params()["augmented_weight"] == 1.0

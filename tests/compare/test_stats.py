@@ -66,3 +66,53 @@ def test_verdict_says_plainly_when_every_method_is_behind():
     only = verdict(_results(base, worse)[:2], "accuracy")
     assert only.sentence == ("LogisticRegression is the best baseline on accuracy; no method "
                              "was compared.") and only.tests == ()
+
+
+def test_one_fold_has_no_spread_and_integer_differences_are_numbers():
+    assert corrected_ttest([2.0], 10, 5) == (2.0, 0.0, 0.0)
+    assert corrected_ttest([0.0], 10, 5) == (0.0, 0.0, 1.0)
+    assert corrected_ttest([1, 2, 3], 200, 100) == corrected_ttest([1.0, 2.0, 3.0], 200, 100)
+
+
+def test_verdict_keeps_the_metric_and_names_an_unknown_one_as_given():
+    base = [80.0, 82.0, 81.0, 79.0]
+    v = verdict(_results(base, [b - 1 for b in base]), "balanced_accuracy")
+    assert v.metric == "balanced_accuracy" and str(v) == v.sentence
+    assert verdict(_results(base, base)[:2], "balanced_accuracy").metric == "balanced_accuracy"
+    mine = [ModelResult(name="lr", label="LogisticRegression", role="baseline",
+                        metric="my_score", fold_scores={"my_score": tuple(base)},
+                        fit_seconds=0.0, tuned="", warnings=(), n_train=80.0, n_test=20.0)]
+    assert "on my_score" in verdict(mine, "my_score").sentence
+
+
+def test_the_verdict_reports_the_method_with_the_largest_difference():
+    base = [80.0, 82.0, 81.0, 79.0, 80.0, 81.0]
+    results = [*_results(base, [b - 3 for b in base]),
+               _result("idaa", "IDAA", "method", [b - 1 + (0.2 if i % 2 else -0.2)
+                                                  for i, b in enumerate(base)]),
+               _result("saflex", "SAflex", "method", [b - 2 for b in base])]
+    v = verdict(results, "accuracy")
+    assert v.sentence.startswith("Every method is behind LogisticRegression; the closest is "
+                                 "IDAA at -1.0")
+    assert [t.name for t in v.tests] == ["sea", "idaa", "saflex"]
+
+
+def test_a_method_level_with_the_best_baseline_is_behind_not_a_winner():
+    base = [80.0, 82.0, 81.0, 79.0]
+    v = verdict(_results(base, list(base)), "accuracy")
+    assert v.sentence.startswith("Every method is behind LogisticRegression; the closest is SeA "
+                                 "at +0.0")
+
+
+def test_two_folds_have_a_spread_and_a_small_reliable_gain_wins():
+    from scipy import stats
+
+    mean, std, p = corrected_ttest([1.0, 3.0], 100, 100)
+    t = 2.0 / np.sqrt((1 / 2 + 1.0) * 2.0)
+    assert (mean, std) == (2.0, pytest.approx(np.sqrt(2)))
+    assert p == pytest.approx(2 * stats.t.sf(t, 1))
+    base = [80.0, 82.0, 81.0, 79.0, 80.0, 81.0, 82.0, 80.0, 79.0, 81.0]
+    gain = [b + 0.5 + 0.01 * (i % 2) for i, b in enumerate(base)]
+    v = verdict(_results(base, gain), "accuracy")
+    assert v.sentence.startswith("SeA beats LogisticRegression: +0.5")
+    assert verdict(_results(base, base)[:2], "accuracy").best_baseline == "lr"
