@@ -9,7 +9,7 @@ Features: ``features/cifar10_effnetlite0.npz`` of the data folder — the
 1280-d global average of ImageNet EfficientNet-Lite0's ``extract_features``
 on the 10,000 shared CIFAR-10 test images, which
 ``DeepFeatureExtractor("efficientnet-lite0", weights="DEFAULT")`` reproduces
-to 1e-5 (``tests/test_extraction.py``); rows L2-normalised (Eq. 1 of SeA).
+to 1e-5 (``tests/extraction/test_extractor.py``); rows L2-normalised (Eq. 1 of SeA).
 
 Splits: for each seed, ``n_train`` rows drawn stratified, all the others are
 the test rows. Protocol: :func:`skaug.compare.compare` on these fixed splits —

@@ -54,6 +54,12 @@ OLD_PROTOCOL = (
     "on these same test splits: it is not evidence that a method helps. It is kept until "
     "its re-run under the protocol of `skaug.compare`."
 )
+OLD_DEFAULTS = (
+    "**Earlier defaults.** `Estimator()` in this table is the estimator as it was when the "
+    "table was made: SeA `eta=0.2`, IADA `epsilon=1.0, lambda0=0.1`, SAflex "
+    "`CutMix(p=0.5)`, IDAA `epsilon=0.1, augmented_weight=1`. The current defaults were "
+    "chosen from it and from *Default strengths* above."
+)
 INTRO = {
     "sea": "SeA on deep features (CIFAR-10 ResNets, SMS MiniLM) and raw tables.",
     "iada": "IADA / ISDA / Meta-IADA on long-tailed and noisy training sets.",
@@ -239,6 +245,8 @@ def build_page():
         parts += [f"## {title} (`benchmarks/results/{name}.md`)", ""]
         if name.startswith(("sea", "iada_", "saflex", "idaa")) and name not in LONG_PROTOCOL:
             parts += [OLD_PROTOCOL, ""]
+        if name in ("defaults", "defaults_candidates"):
+            parts += [OLD_DEFAULTS, ""]
         parts += [body.strip(), ""]
         tables = accuracy_tables(text)
         if tables:
