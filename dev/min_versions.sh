@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 VENV=${1:-/tmp/skaug-min-versions}
 python -m venv --clear "$VENV"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-    "torch==2.13.0" "numpy==1.24.4" "scipy==1.10.1" "scikit-learn==1.6.1" "skorch==1.2.0" \
+    "torch==2.13.0" "numpy==1.25.2" "scipy==1.10.1" "scikit-learn==1.6.1" "skorch==1.2.0" \
     "joblib==1.4.0" "tqdm==4.60.0" "pillow==9.5.0" "skops==0.11.0" "pandas==1.5.3" \
     "tabulate==0.9.0" "sklearn-compat==0.1.3" "threadpoolctl==3.1.0" \
     "imbalanced-learn==0.13.0" "pytest>=7"

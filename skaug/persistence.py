@@ -37,6 +37,14 @@ import skops.io as sio
 WELL_KNOWN_TYPES = (
     "numpy.dtype",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    # a fitted HistGradientBoostingClassifier's loss and binning (trusted by newer skops
+    # releases by default; listed so that skops 0.11, the floor, loads them too)
+    "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
+    "sklearn._loss.link.Interval",
+    "sklearn._loss.link.LogitLink",
+    "sklearn._loss.link.MultinomialLogit",
+    "sklearn._loss.loss.HalfBinomialLoss",
+    "sklearn._loss.loss.HalfMultinomialLoss",
     "imblearn.pipeline.Pipeline",
     "imblearn.over_sampling._smote.base.SMOTE",
     "imblearn.over_sampling._adasyn.ADASYN",
