@@ -32,11 +32,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _scenarios import RESULTS, save_results  # noqa: E402
-from bench_defaults import load  # noqa: E402
+from bench_defaults import load, table_arguments  # noqa: E402
 
 from skaug.compare import Model, compare, corrected_ttest  # noqa: E402
 
-#: family: (plain settings, {label: settings}); the first label of each is the plain head
+#: family: {label: parameters}; the first label of each family is its plain head
 SETTINGS = {
     "SeAClassifier": {"eta=0": dict(eta=0.0), "eta=0.01": dict(eta=0.01),
                       "eta=0.02": dict(eta=0.02), "eta=0.05": dict(eta=0.05)},
@@ -67,10 +67,7 @@ def _make(family, kw):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets",
-                        default="qsar_biodeg,sms_minilm,churn,arrhythmia,digits_lt100,digits_noise40")
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--n-jobs", type=int, default=2)
+    table_arguments(parser)
     parser.add_argument("--rerun", action="store_true",
                         help="rerun data sets finished by an earlier run (results/default_strengths_parts)")
     args = parser.parse_args(argv)

@@ -178,12 +178,18 @@ def load(name, seeds):
     return X, y, splits, prep
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def table_arguments(parser):
+    """The data sets, seeds and parallel fits, shared with ``bench_default_strengths.py``
+    (which must score on the same tables and splits as :func:`load` makes here)."""
     parser.add_argument("--datasets",
                         default="qsar_biodeg,sms_minilm,churn,arrhythmia,digits_lt100,digits_noise40")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--n-jobs", type=int, default=2)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    table_arguments(parser)
     parser.add_argument("--no-samplers", action="store_true")
     parser.add_argument("--candidates", action="store_true",
                         help="also each classifier's other settings (CANDIDATES), beside its "

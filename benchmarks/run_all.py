@@ -72,10 +72,7 @@ INTRO = {
     "tabular_protocol": "SAflex (skaug's and the paper's setting), CutMix, IDAA on real tables.",
     "samplers": "skaug's samplers and SMOTE in front of LogisticRegression and HGB.",
     "defaults": "Each default against its own head without augmentation, and the candidates "
-                "it was chosen among. Run before the current defaults: `Estimator()` in "
-                "these tables is SeA `eta=0.2`, IADA `epsilon=1.0, lambda0=0.1`, SAflex "
-                "`CutMix(p=0.5)`, IDAA `epsilon=0.1, augmented_weight=1`; the current "
-                "defaults are rows of `default_strengths`.",
+                "it was chosen among (made with the earlier defaults; see OLD_DEFAULTS).",
     "default_strengths": "The strengths the classifiers' defaults were chosen among: "
                          "each against its own plain head.",
     "compare_cost": "Where the time of skaug compare goes, per model and per step.",
