@@ -25,13 +25,14 @@ from _scenarios import RESULTS
 HERE = Path(__file__).resolve().parent
 DOCS = HERE.parent / "docs"
 IMG = DOCS / "img"
-BENCHES = ["transfer", "iada_protocol", "tabular_protocol", "samplers", "defaults",
-           "default_strengths", "compare_cost", "compare_scale", "deep_inputs", "threads", "performance",
+BENCHES = ["transfer", "iada_protocol", "tabular_protocol", "samplers", "sampler_binning",
+           "defaults", "default_strengths", "compare_cost", "compare_scale", "deep_inputs", "threads", "performance",
            "sea", "iada", "saflex", "idaa", "extraction", "scaling"]
 COMMANDS = {
     "iada": [["--dataset", d] for d in ("cifar10_resnet", "digits", "arrhythmia")],
     "iada_protocol": [["--dataset", d] for d in ("digits", "arrhythmia")],
     "defaults": [[], ["--candidates", "--no-samplers"]],
+    "default_strengths": [[], ["--samplers"]],
     "compare_cost": [["--dataset", "churn"], ["--dataset", "qsar_biodeg"]],
     "transfer": [["--methods", "sea,iada", "--output", "transfer_linear.md"],
                  ["--methods", "cutmix,saflex,idaa", "--output", "transfer_mlp.md"],
@@ -71,10 +72,12 @@ INTRO = {
     "iada_protocol": "IADA and Meta-IADA on long tails, noisy labels and a subpopulation shift.",
     "tabular_protocol": "SAflex (skaug's and the paper's setting), CutMix, IDAA on real tables.",
     "samplers": "skaug's samplers and SMOTE in front of LogisticRegression and HGB.",
+    "sampler_binning": "Why new rows off a discrete column's values hurt gradient boosting.",
     "defaults": "Each default against its own head without augmentation, and the candidates "
                 "it was chosen among (made with the earlier defaults; see OLD_DEFAULTS).",
-    "default_strengths": "The strengths the classifiers' defaults were chosen among: "
-                         "each against its own plain head.",
+    "default_strengths": "The strengths the classifiers' defaults, and the sampling_strategy "
+                         "the samplers' defaults, were chosen among: each against its own "
+                         "plain head.",
     "compare_cost": "Where the time of skaug compare goes, per model and per step.",
     "compare_scale": "skaug compare at 1,055 to 32,560 rows, against HGB alone; "
                      "`--before DIR` adds an older checkout.",

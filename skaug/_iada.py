@@ -84,12 +84,12 @@ class IADAStep(Step):
         characteristics = training_characteristics(
             h, logits, y, module.fc.weight, self.class_counts, self.stats, progress
         )
-        meta_x, meta_y, _ = self.meta.batch(self.meta_batch_size, generator)
+        meta_x, meta_y, meta_weight = self.meta.batch(self.meta_batch_size, generator)
         self.meta_losses.append(
             meta_step(
                 module, self.perturbation_net, self.perturbation_optimizer, X,
                 characteristics, meta_x, meta_y, lr=self.lr, weight_name="fc.weight",
-                loss_terms=loss_terms, sample_weight=sample_weight,
+                loss_terms=loss_terms, sample_weight=sample_weight, meta_weight=meta_weight,
             ).item()
         )
         with torch.no_grad():
@@ -173,7 +173,8 @@ class IADAClassifier(FeatureHeadClassifier):
         paper's flagship): a perturbation network maps 15 training
         characteristics of each sample to ``ε_i ∈ [−epsilon, epsilon]`` and is
         meta-trained, one look-ahead step at a time, to lower the cross-entropy
-        on a small class-balanced meta set held out from the training data.
+        on a small class-balanced meta set held out from the training data
+        (its rows weighted by ``sample_weight`` and ``class_weight``, as the training loss is).
         ``"constant"``: ``ε_i = epsilon`` for all. The default is ``"class"``:
         Meta-IADA at its defaults of the time (``epsilon=1.0``) ranged from
         −9.0 ± 6.0 points of balanced accuracy below the plain head (QSAR) to
@@ -386,7 +387,8 @@ class IADAClassifier(FeatureHeadClassifier):
                 y, seed, per_class=self.meta_per_class,
                 who=f"perturbation='meta' (its meta set, meta_per_class={self.meta_per_class})",
                 remedy="Use perturbation='class' or 'constant', or more data.")
-            meta = HeldOut(as_tensor(X[rows], device), as_tensor(y[rows], device))
+            meta = HeldOut(as_tensor(X[rows], device), as_tensor(y[rows], device),
+                           None if sample_weight is None else as_tensor(sample_weight[rows], device))
             X, y = X[keep], y[keep]
             sample_weight = None if sample_weight is None else sample_weight[keep]
         step = IADAStep(

@@ -317,6 +317,16 @@ def test_iada_meta_step_uses_the_sample_weights(small_blobs):
             .fit(X, y, sample_weight=s).perturbation_net_ for s in (None, w)]
     a, b = (torch.cat([p.flatten() for p in n.parameters()]) for n in nets)
     assert not torch.allclose(a, b)
+    # the meta rows carry their sample × class weights into the meta loss
+    clf = IADAClassifier(perturbation="meta", warmup_epochs=0, max_epochs=1, random_state=0,
+                         class_weight={0: 3.0, 1: 1.0, 2: 1.0}).fit(X, y, sample_weight=w)
+    meta = clf.net_.step.meta
+    expected = np.where(meta.y.numpy() == 0, 5.0 * 3.0, 0.2)  # up to the shell's one scale
+    got = meta.sample_weight.numpy()
+    np.testing.assert_allclose(got / got[0], expected / expected[0], rtol=1e-5)
+    unweighted = IADAClassifier(perturbation="meta", warmup_epochs=0, max_epochs=1,
+                                random_state=0).fit(X, y)
+    assert unweighted.net_.step.meta.sample_weight is None
 
 
 def test_iada_covariance_guard_is_on_the_peak_at_its_exact_boundary(monkeypatch):

@@ -73,7 +73,7 @@ def add_parser(sub):
                         "--class-weight balanced or samplers; else accuracy)")
     p.add_argument("--class-weight", choices=["balanced"],
                    help="class_weight='balanced' for every model that has it (default: tuned, "
-                        "None or 'balanced')")
+                        "None or 'balanced', unless the metric is accuracy, which keeps None)")
     p.add_argument("--epochs", type=int, default=50,
                    help="maximum epochs of the torch heads, which stop early (default 50)")
     p.add_argument("--no-early-stopping", dest="early_stopping", action="store_false",
@@ -233,9 +233,11 @@ def run(args, out=None, written=None):
     n_train = len(y) * (args.cv - 1) / args.cv
     rows = f" on {args.tune_rows:,} of the {n_train:,.0f} training rows of a fold" \
         if args.tune_rows and n_train > args.tune_rows else ""
+    weights = "; class_weight stays None, as accuracy asks" \
+        if metric == "accuracy" and args.class_weight is None else ""
     print(f"{args.cv}-fold stratified cross-validation{repeats}; each model tuned by "
           f"{args.inner_cv}-fold inner cross-validation{rows} on {metric.replace('_', ' ')} "
-          f"({why}), then refitted on the whole fold; at most {args.epochs} epochs; "
+          f"({why}{weights}), then refitted on the whole fold; at most {args.epochs} epochs; "
           f"random_state={args.random_state}", file=out)
     start = time.time()
     dask = _features.client(args)

@@ -134,14 +134,33 @@ def worst_group_accuracy(y_true, y_pred, groups):
                for g in np.unique(groups))
 
 
+def tunes_class_weight(y, class_weight, metric):
+    """Whether the inner CV tunes ``class_weight`` ∈ {None, "balanced"} on labels ``y``.
+
+    Only when the user fixed nothing (``class_weight=None``), the classes are unbalanced
+    (else both are the same model) and the metric is not accuracy: re-weighting the
+    classes moves each model away from what accuracy rewards, so under accuracy the
+    choice would only add noise to the tuning (and double its fits), for every model
+    alike.
+
+    Examples
+    --------
+    >>> from skaug.compare._protocol import tunes_class_weight
+    >>> y = [0] * 70 + [1] * 30
+    >>> tunes_class_weight(y, None, "balanced_accuracy"), tunes_class_weight(y, None, "accuracy")
+    (True, False)
+    """
+    _, counts = np.unique(np.asarray(y), return_counts=True)
+    return bool(class_weight is None and metric != "accuracy" and counts.min() != counts.max())
+
+
 def tuned_search(model, preprocessor, X, y, *, inner_cv, metric, class_weight, epochs, seed,
                  early_stopping=True):
     """The unfitted search that tunes ``model`` (a :class:`Model`) on rows ``(X, y)``.
 
     A pipeline ``prep`` → ``model`` over the model's grid, by stratified
     inner CV (``GridSearchCV``); ``class_weight`` joins the grid (None,
-    "balanced") when the classes are unbalanced and ``class_weight`` is None,
-    else is fixed. A model with ``tune=False`` is the pipeline alone.
+    "balanced") when :func:`tunes_class_weight` says so, else is fixed. A model with ``tune=False`` is the pipeline alone.
     """
     from sklearn.base import clone
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
@@ -158,13 +177,10 @@ def tuned_search(model, preprocessor, X, y, *, inner_cv, metric, class_weight, e
     grid = {f"model__{k}": v for k, v in model.grid.items()}
     if model.choices is not None:
         grid["model__sampler"] = model.choices(seed)
-    _, counts = np.unique(y, return_counts=True)
     if "class_weight" in estimator.get_params():
-        if class_weight is None and counts.min() == counts.max():
-            pass  # balanced classes: class_weight="balanced" is the same model as None
-        elif class_weight is None:
+        if tunes_class_weight(y, class_weight, metric):
             grid["model__class_weight"] = [None, "balanced"]
-        else:
+        elif class_weight is not None:
             estimator.set_params(class_weight=class_weight)
     return GridSearchCV(
         Pipeline([("prep", prep), ("model", estimator)]), grid,
@@ -292,8 +308,9 @@ def compare(X, y, methods=DEFAULT_METHODS, *, preprocessor=None, cv=3, repeats=1
         accuracy are reported whatever decides.
     class_weight : "balanced" or None, default=None
         None tunes ``class_weight`` ∈ {None, "balanced"} for every model that
-        has it (not on a training fold whose classes are balanced, where both
-        are the same model); "balanced" fixes it for all of them.
+        has it when the metric is not accuracy (not on a training fold whose
+        classes are balanced, where both are the same model); under accuracy it
+        stays None. "balanced" fixes it for all of them.
     epochs : int, default=50
         Maximum epochs of the torch heads (each stops early on a held-out split).
     random_state : int, default=0

@@ -44,8 +44,7 @@ def run_budgeted(selection, folds, run, n_jobs, bar, log, *, budget, epochs, tun
 
     start = time.perf_counter()
     train0 = folds[0][0]
-    _, counts = np.unique(run["y"][train0], return_counts=True)
-    weighted = run["class_weight"] is None and counts.min() != counts.max()
+    weighted = _protocol.tunes_class_weight(run["y"][train0], run["class_weight"], run["metric"])
     cost = _budget.pilot(selection, run["preprocessor"], _safe_indexing(run["X"], train0),
                          run["y"][train0], epochs=epochs, early_stopping=run["early_stopping"],
                          seed=run["seed"])

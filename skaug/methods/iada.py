@@ -31,7 +31,7 @@ from torch import nn
 from torch.func import functional_call
 
 from .._persistence import portable_module
-from .common import softmax_input_gradient, unit_normalize, weighted_mean
+from .common import softmax_input_gradient, unit_normalize, weighted_cross_entropy, weighted_mean
 
 # --------------------------------------------------------------------------- loss
 
@@ -300,13 +300,15 @@ def meta_step(
     weight_name,
     loss_terms,
     sample_weight=None,
+    meta_weight=None,
 ):
     """One Meta-Weight-Net-style update of the perturbation network; returns the meta loss.
 
     1. ``ε = Ω(characteristics)`` (with gradient to Ω);
     2. a virtual SGD step ``θ' = θ − lr ∇_θ L_IADA(θ, ε)`` of a functional copy
        of the head, keeping the graph (``create_graph=True``);
-    3. the cross-entropy of ``θ'`` on the meta batch;
+    3. the cross-entropy of ``θ'`` on the meta batch (weighted by ``meta_weight``, the meta
+       rows' sample and class weights, as the training loss is by ``sample_weight``);
     4. an optimiser step of Ω on that meta loss (the head's own gradients
        are left untouched).
 
@@ -322,7 +324,8 @@ def meta_step(
     loss = weighted_mean(loss_terms(logits, params[weight_name], epsilon), sample_weight)
     grads = torch.autograd.grad(loss, list(params.values()), create_graph=True)
     virtual = {name: p - lr * g for (name, p), g in zip(params.items(), grads)}
-    meta_loss = F.cross_entropy(functional_call(head, virtual, (meta_x,)), meta_y)
+    meta_loss = weighted_cross_entropy(functional_call(head, virtual, (meta_x,)), meta_y,
+                                       meta_weight)
     perturbation_optimizer.zero_grad()
     meta_loss.backward(inputs=list(perturbation_net.parameters()))
     perturbation_optimizer.step()

@@ -8,9 +8,11 @@ extra ``pip install "skaug[samplers]"`` (imbalanced-learn).
 
 How many rows: ``sampling_strategy`` as in imbalanced-learn's over-samplers
 (``"auto"``: bring every class up to the largest; ``"minority"``, ``"not
-majority"``, ``"all"``; a dict ``{class: rows wanted}``; a float in (0, 1] for
-two classes; a callable), plus a float > 1: multiply every class's rows by it
-(e.g. 2.0 doubles each class, for balanced data).
+majority"``, ``"all"``; a dict ``{class: rows wanted}``; a callable), plus two
+floats: in (0, 1], bring every class up to that share of the largest class's rows
+(imbalanced-learn's float for two classes, extended to any number; a class already
+there gets none); above 1, multiply every class's rows by it (e.g. 2.0 doubles each
+class, for balanced data).
 
 Each new row of class ``c`` is made from rows of class ``c`` only, so its
 label is ``c`` (but :class:`SAflexSampler`'s, see below):

@@ -8,7 +8,12 @@ class by class by the subclass's ``_new_rows``. New rows keep each column's type
 a share of ``True`` near its class's), an integer column stays whole and within
 its observed range, and a group of adjacent 0/1 columns that hold exactly one 1
 per row (one-hot encoded categories, of any dtype) keeps exactly one 1 (the
-largest). Float columns are left as the method makes them. A class of one row, from which
+largest). A float column that takes few distinct values (at most 255, and at most half as
+many as there are rows: whole counts, ratings, standardised integers) is discrete: each new
+value moves to the nearest value the column takes, because a value off that grid marks a
+row as new to a model that splits on exact values (gradient boosting gives each of up to
+255 values its own bin: ``benchmarks/results/sampler_binning.md``). Other float columns are
+left as the method makes them. A class of one row, from which
 every new row would be made, gets a warning. A subclass implements
 
 - ``_prepare(X, y, rng)`` (optional): fits what the rows are made with (a
@@ -39,10 +44,14 @@ class PerFit:
         self.__dict__.update(state)
 
 
-def _multiplier(strategy):
-    """Whether ``sampling_strategy`` is skaug's multiplier (a float > 1)."""
-    return isinstance(strategy, (float, int, np.floating)) and not isinstance(strategy, bool) \
-        and strategy > 1
+def _as_callable(strategy):
+    """skaug's float ``sampling_strategy`` as imbalanced-learn's callable (None for the others):
+    a float > 1 multiplies every class's rows (:class:`_Multiply`), a float in (0, 1] brings
+    every class up to that share of the largest (:class:`_UpTo`)."""
+    if not isinstance(strategy, (float, int, np.floating)) or isinstance(strategy, bool) \
+            or not strategy > 0:  # not a number, or one the parameter check refuses
+        return None
+    return _Multiply(strategy) if strategy > 1 else _UpTo(strategy)
 
 
 class _Multiply:
@@ -56,12 +65,29 @@ class _Multiply:
         return {c: int(round(self.factor * n)) for c, n in zip(classes, counts)}
 
 
+class _UpTo:
+    """``sampling_strategy`` as imbalanced-learn's callable: every class up to ``share`` × the
+    largest class's rows (a class already there gets none). For two classes this is
+    imbalanced-learn's float (the minority's rows over the majority's after resampling)."""
+
+    def __init__(self, share):
+        self.share = share
+
+    def __call__(self, y):
+        classes, counts = np.unique(y, return_counts=True)
+        target = int(round(self.share * counts.max()))
+        return {c: max(int(n), target) for c, n in zip(classes, counts)}
+
+
 class BaseFeatureOverSampler(BaseOverSampler):
     """imbalanced-learn's over-sampler contract for feature rows; see the module docstring.
 
     ``sampling_strategy`` is imbalanced-learn's, plus a float > 1 that
-    multiplies every class's rows (handed to imbalanced-learn's validation
-    as the equivalent callable).
+    multiplies every class's rows, and a float in (0, 1] for any number of classes:
+    every class up to that share of the largest (imbalanced-learn's float for two
+    classes, where a minority already above the share gets no new rows rather than
+    an error). Both are handed to imbalanced-learn's validation as the equivalent
+    callable.
     """
 
     _parameter_constraints: dict = {
@@ -89,9 +115,10 @@ class BaseFeatureOverSampler(BaseOverSampler):
         y_resampled : array-like of shape (n_samples_new,)
         """
         strategy = self.sampling_strategy
-        if not _multiplier(strategy):
+        as_callable = _as_callable(strategy)
+        if as_callable is None:
             return super().fit_resample(X, y, **params)
-        self.sampling_strategy = _Multiply(strategy)  # imbalanced-learn's own validation
+        self.sampling_strategy = as_callable  # imbalanced-learn's own validation
         try:
             return super().fit_resample(X, y, **params)
         finally:
@@ -192,13 +219,18 @@ def augmenter_rows(augmenter, X, n, generator):
     return X_aug.numpy()
 
 
-class ColumnTypes:
-    """Which columns of a table are 0/1, whole numbers, or one-hot groups (see the module
-    docstring), and :meth:`conform` to make new rows of the same types."""
+#: A float column with at most this many distinct values (and at most half as many as rows)
+#: is discrete: new values move to the nearest value it takes (gradient boosting's bins).
+DISCRETE_VALUES = 255
 
-    def __init__(self, binary, integer, low, high, groups):
+
+class ColumnTypes:
+    """Which columns of a table are 0/1, whole numbers, one-hot groups or discrete floats (see
+    the module docstring), and :meth:`conform` to make new rows of the same types."""
+
+    def __init__(self, binary, integer, low, high, groups, grids=None):
         self.binary, self.integer, self.low, self.high = binary, integer, low, high
-        self.groups = groups
+        self.groups, self.grids = groups, grids or {}
 
     @classmethod
     def of(cls, X, dtypes=None):
@@ -223,11 +255,19 @@ class ColumnTypes:
                 j = k + 1
             else:
                 j += 1
-        return cls(binary, integer, X.min(axis=0), X.max(axis=0), groups)
+        free = ~binary & ~integer
+        for group in groups:
+            free[group] = False
+        grids = {}
+        for j in np.flatnonzero(free):
+            values = np.unique(X[:, j])
+            if len(values) <= min(DISCRETE_VALUES, len(X) / 2):
+                grids[int(j)] = values
+        return cls(binary, integer, X.min(axis=0), X.max(axis=0), groups, grids)
 
     def conform(self, rows):
         """New float rows with the table's column types."""
-        if not (self.binary.any() or self.integer.any() or self.groups):
+        if not (self.binary.any() or self.integer.any() or self.groups or self.grids):
             return rows
         made, rows = rows, rows.copy()
         rows[:, self.integer] = np.clip(np.round(rows[:, self.integer]),
@@ -237,4 +277,15 @@ class ColumnTypes:
             top = made[:, group].argmax(axis=1)
             rows[:, group] = 0
             rows[np.arange(len(rows)), group[top]] = 1
+        for j, values in self.grids.items():
+            rows[:, j] = nearest_value(values, made[:, j])
         return rows
+
+
+def nearest_value(values, x):
+    """Each of ``x`` moved to the nearest of the sorted ``values`` (the lower one on a tie)."""
+    right = np.clip(np.searchsorted(values, x), 1, len(values) - 1) if len(values) > 1 else \
+        np.zeros(len(x), dtype=int)
+    left = np.maximum(right - 1, 0)
+    return np.where(np.abs(x - values[left]) <= np.abs(values[right] - x), values[left],
+                    values[right])

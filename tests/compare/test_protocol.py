@@ -96,19 +96,28 @@ def test_nothing_is_chosen_on_test_rows():
 
 
 def test_every_model_tunes_its_grid_and_class_weight_on_unbalanced_classes():
-    """The inner CV tries every grid value with class_weight None and "balanced" alike."""
-    Recorder.seen.clear()
+    """The inner CV tries every grid value with class_weight None and "balanced" alike,
+    unless the metric is accuracy (then class_weight stays None)."""
     y = np.array([0] * 40 + [1] * 20)
-    compare(_ids(60), y, ["rec"], cv=2, preprocessor="passthrough", progress=False,
-            baselines=(), extra_models=_recorders())
-    tried = {(c, cw) for _, c, cw in Recorder.seen}
-    assert tried == {(c, cw) for c in (0, 1, 2) for cw in (None, "balanced")}
+    for metric, weights in (("balanced_accuracy", (None, "balanced")), ("f1_macro", (None, "balanced")),
+                            ("accuracy", (None,))):
+        Recorder.seen.clear()
+        result = compare(_ids(60), y, ["rec"], cv=2, preprocessor="passthrough", progress=False,
+                         baselines=(), extra_models=_recorders(), metric=metric)
+        tried = {(c, cw) for _, c, cw in Recorder.seen}
+        assert tried == {(c, cw) for c in (0, 1, 2) for cw in weights}, metric
+        assert result.metric == metric
     search = tuned_search(_recorders()["rec"], "passthrough", _ids(60), y, inner_cv=2,
-                          metric="accuracy", class_weight=None, epochs=1, seed=0)
+                          metric="balanced_accuracy", class_weight=None, epochs=1, seed=0)
     assert search.param_grid == {"model__c": [0, 1, 2], "model__class_weight": [None, "balanced"]}
+    under_accuracy = tuned_search(_recorders()["rec"], "passthrough", _ids(60), y, inner_cv=2,
+                                  metric="accuracy", class_weight=None, epochs=1, seed=0)
+    assert under_accuracy.param_grid == {"model__c": [0, 1, 2]}
+    assert under_accuracy.estimator.named_steps["model"].class_weight is None
     # balanced classes: "balanced" is the same model as None, so it is not tried twice
     even = tuned_search(_recorders()["rec"], "passthrough", _ids(60), np.array([0, 1] * 30),
-                        inner_cv=2, metric="accuracy", class_weight=None, epochs=1, seed=0)
+                        inner_cv=2, metric="balanced_accuracy", class_weight=None, epochs=1,
+                        seed=0)
     assert even.param_grid == {"model__c": [0, 1, 2]}
     # asked for: fixed for every model, not tuned
     fixed = tuned_search(_recorders()["rec"], "passthrough", _ids(60), y, inner_cv=2,
@@ -142,7 +151,7 @@ def test_compare_tunes_every_model_and_reports_the_choices():
         assert 0 <= r.accuracy <= 100 and 0 <= r.balanced_accuracy <= 100
         assert r.fit_seconds > 0 and len(r.scores) == 2 and "×" in r.tuned
         assert r.accuracy_std == pytest.approx(np.std(r.fold_scores["accuracy"]))
-        assert "class_weight=" in r.tuned  # tuned for every model that has it
+        assert "class_weight=" not in r.tuned  # under accuracy it stays None
         assert r.n_train + r.n_test == 400
     assert "eta=" in result["sea"].tuned and "C=" in result["lr"].tuned
     assert result["lr"].accuracy > 80  # LogisticRegression on standardised QSAR descriptors

@@ -248,6 +248,37 @@ def test_meta_step_lowers_the_meta_loss_it_differentiates():
     assert head.fc.weight.grad is None
 
 
+def test_meta_step_weights_the_meta_rows_as_the_training_rows():
+    """The meta loss is the weighted mean CE of the look-ahead head on the meta rows: weights
+    of 2 double it, a zero weight drops a row (class weights reach the meta objective)."""
+    head, X, y, chars, meta_x, meta_y, terms = _meta_problem()
+    kw = dict(lr=0.5, weight_name="fc.weight", loss_terms=terms)
+
+    def meta_loss(weight):
+        torch.manual_seed(0)
+        net = PerturbationNet(max_strength=2.0).eval()
+        opt = torch.optim.SGD(net.parameters(), lr=0.0)  # no step: the same net each call
+        return meta_step(head, net, opt, X, chars, meta_x, meta_y, meta_weight=weight,
+                         **kw).item()
+
+    plain = meta_loss(None)
+    assert meta_loss(torch.full((len(meta_y),), 2.0)) == pytest.approx(2 * plain, rel=1e-5)
+    first = (meta_y == meta_y[0]).float()  # only the rows of one class count
+    only = meta_loss(first)
+    assert only != pytest.approx(plain, rel=1e-3)
+    # the same as the unweighted loss over that class's rows, times their share of the batch
+    torch.manual_seed(0)
+    net = PerturbationNet(max_strength=2.0).eval()
+    params = dict(head.named_parameters())
+    from torch.func import functional_call
+    _, logits = functional_call(head, params, (X,), {"return_hidden": True})
+    loss = terms(logits, params["fc.weight"], net(chars)).mean()
+    grads = torch.autograd.grad(loss, list(params.values()))
+    virtual = {n: p - 0.5 * g for (n, p), g in zip(params.items(), grads)}
+    ce = F.cross_entropy(functional_call(head, virtual, (meta_x,)), meta_y, reduction="none")
+    assert only == pytest.approx((ce * first).sum().item() / len(meta_y), rel=1e-5)
+
+
 def test_meta_step_reaches_the_finite_difference_direction():
     # The perturbation net's gradient of the meta loss equals finite differences.
     head, X, y, chars, meta_x, meta_y, terms = _meta_problem()

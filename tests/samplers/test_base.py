@@ -62,6 +62,29 @@ def test_sampling_strategy_as_in_imbalanced_learn_plus_multipliers(binary_data, 
     assert np.bincount(y_res).tolist() == counts
 
 
+def test_a_share_brings_every_class_up_to_it_for_any_number_of_classes():
+    from imblearn.over_sampling import RandomOverSampler
+
+    rng = np.random.RandomState(0)
+    y = np.repeat([0, 1, 2, 3], [100, 60, 20, 5])
+    X = rng.randn(len(y), 3)
+    sampler = CutMixSampler(sampling_strategy=0.5, random_state=0)
+    _, y_res = sampler.fit_resample(X, y)
+    assert np.bincount(y_res).tolist() == [100, 60, 50, 50]  # 60 is already above 50
+    assert sampler.sampling_strategy == 0.5  # the user's value is kept
+    assert np.bincount(CutMixSampler(sampling_strategy=1.0, random_state=0)
+                       .fit_resample(X, y)[1]).tolist() == [100] * 4
+    # two classes: imbalanced-learn's own float, where it asks for rows
+    Xb, yb = X[:160], y[:160]
+    for share in (0.7, 1.0):
+        ours = np.bincount(MixupSampler(sampling_strategy=share).fit_resample(Xb, yb)[1])
+        theirs = np.bincount(RandomOverSampler(sampling_strategy=share).fit_resample(Xb, yb)[1])
+        assert ours.tolist() == theirs.tolist()
+    # where imbalanced-learn refuses (the minority already above the share): no new rows
+    assert np.bincount(MixupSampler(sampling_strategy=0.5).fit_resample(Xb, yb)[1]).tolist() \
+        == [100, 60]
+
+
 def test_in_an_imblearn_pipeline_under_grid_search(binary_data):
     X, y = binary_data
     pipe = make_pipeline(CutMixSampler(random_state=0), LogisticRegression(max_iter=1000))
@@ -143,6 +166,46 @@ def test_column_types_leave_float_columns_as_the_method_makes_them():
     types = ColumnTypes.of(X, [np.dtype(bool), np.dtype(np.int64), np.dtype(float),
                                np.dtype(float)])
     np.testing.assert_array_equal(types.conform(made + [[0, 1, 0, 0]]), [[0.0, 4.0, 1.0, 0.0]])
+
+
+def test_discrete_float_columns_keep_their_values():
+    """A float column of few distinct values (≤ 255, ≤ half the rows) gets new values only
+    from those it takes, the nearest one; a continuous column is left as made."""
+    from skaug.samplers.base import DISCRETE_VALUES, ColumnTypes, nearest_value
+
+    rng = np.random.RandomState(0)
+    n = 600
+    X = np.c_[rng.randn(n), (rng.randint(0, 5, n) - 2) / 1.3, rng.randint(0, 300, n) * 0.1]
+    types = ColumnTypes.of(X)
+    assert sorted(types.grids) == [1]  # 5 values; 300 > DISCRETE_VALUES; randn: all distinct
+    assert DISCRETE_VALUES == 255
+    made = np.array([[0.123, 0.2, 1.23], [-7.0, 0.5, 0.0], [0.0, 99.0, 5.0]])
+    out = types.conform(made)
+    grid = np.unique(X[:, 1])
+    np.testing.assert_allclose(out[:, 1], [0.0, grid[3], grid[-1]])  # 0.5 is nearest 1/1.3
+    np.testing.assert_array_equal(out[:, [0, 2]], made[:, [0, 2]])
+    # a column with as many values as rows / 2 or more is not discrete (small data)
+    four = np.array([[0.0], [1.0], [2.0], [3.0], [0.0], [1.0], [2.0], [3.0]])
+    assert list(ColumnTypes.of(four).grids) == [0]  # 4 values in 8 rows
+    five = np.r_[four[:7], [[4.0]]]
+    assert ColumnTypes.of(five).grids == {}  # 5 values in 8 rows
+    np.testing.assert_array_equal(nearest_value(np.array([0.0, 1.0, 3.0]),
+                                                np.array([-5, 0.5, 0.6, 2.0, 9.0])),
+                                  [0.0, 0.0, 1.0, 1.0, 3.0])  # a tie goes to the lower value
+
+
+@pytest.mark.parametrize("S", [MixupSampler, NoiseSampler, ISDASampler, SeASampler])
+def test_perturbing_samplers_keep_a_discrete_column_on_its_values(S):
+    rng = np.random.RandomState(1)
+    n = 300
+    y = np.array([0] * 240 + [1] * 60)
+    X = np.c_[rng.randn(n) + y, rng.randint(0, 4, n) + 0.5 * y, rng.randn(n)]
+    X_res, _ = S(random_state=0).fit_resample(X, y)
+    new = X_res[n:]
+    assert len(new) == 180
+    assert set(np.unique(new[:, 1])) <= set(np.unique(X[:, 1]))
+    # the continuous column is perturbed as made: new values, off the observed ones
+    assert len(set(np.unique(new[:, 0])) - set(X[:, 0])) > 20
 
 
 @pytest.mark.parametrize("S", [CutMixSampler, MixupSampler])

@@ -20,7 +20,8 @@ def test_cutmix_rows_take_every_feature_from_a_row_of_their_class(binary_data):
 
 def test_mixup_rows_lie_between_two_rows_of_their_class():
     a, b = np.array([0.0, 0.0]), np.array([2.0, 4.0])
-    X = np.vstack([np.zeros((10, 2)) + [5, 5], a, b])
+    # the other class's rows all distinct, so no column is discrete (ColumnTypes)
+    X = np.vstack([np.random.RandomState(0).rand(10, 2) + [5, 5], a, b])
     y = np.array([0] * 10 + [1, 1])
     X_res, _ = MixupSampler(alpha=0.5, random_state=0).fit_resample(X, y)
     new = X_res[len(X):]
