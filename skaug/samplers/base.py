@@ -269,7 +269,9 @@ class ColumnTypes:
         """New float rows with the table's column types."""
         if not (self.binary.any() or self.integer.any() or self.groups or self.grids):
             return rows
-        made, rows = rows, rows.copy()
+        # in float64: a grid value written into the float32 rows of a torch method would be
+        # rounded off the grid again
+        made, rows = rows, np.array(rows, dtype=np.float64)
         rows[:, self.integer] = np.clip(np.round(rows[:, self.integer]),
                                         self.low[self.integer], self.high[self.integer])
         rows[:, self.binary] = np.clip(np.round(rows[:, self.binary]), 0, 1)

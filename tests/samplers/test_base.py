@@ -194,13 +194,17 @@ def test_discrete_float_columns_keep_their_values():
                                   [0.0, 0.0, 1.0, 1.0, 3.0])  # a tie goes to the lower value
 
 
-@pytest.mark.parametrize("S", [MixupSampler, NoiseSampler, ISDASampler, SeASampler])
+@pytest.mark.parametrize("S", [MixupSampler, NoiseSampler, ISDASampler, SeASampler,
+                               IDAASampler])
 def test_perturbing_samplers_keep_a_discrete_column_on_its_values(S):
     rng = np.random.RandomState(1)
     n = 300
     y = np.array([0] * 240 + [1] * 60)
-    X = np.c_[rng.randn(n) + y, rng.randint(0, 4, n) + 0.5 * y, rng.randn(n)]
-    X_res, _ = S(random_state=0).fit_resample(X, y)
+    # the discrete column's values are not float32 numbers: torch methods (SeA, IDAA) work
+    # in float32, and the grid must hold in float64
+    X = np.c_[rng.randn(n) + y, (rng.randint(0, 4, n) + 0.5 * y) / 3, rng.randn(n)]
+    kw = {"vae_epochs": 3} if S is IDAASampler else {}
+    X_res, _ = S(random_state=0, **kw).fit_resample(X, y)
     new = X_res[n:]
     assert len(new) == 180
     assert set(np.unique(new[:, 1])) <= set(np.unique(X[:, 1]))
