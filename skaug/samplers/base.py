@@ -286,8 +286,7 @@ class ColumnTypes:
 
 def nearest_value(values, x):
     """Each of ``x`` moved to the nearest of the sorted ``values`` (the lower one on a tie)."""
-    right = np.clip(np.searchsorted(values, x), 1, len(values) - 1) if len(values) > 1 else \
-        np.zeros(len(x), dtype=int)
+    right = np.clip(np.searchsorted(values, x), 0, len(values) - 1)
     left = np.maximum(right - 1, 0)
     return np.where(np.abs(x - values[left]) <= np.abs(values[right] - x), values[left],
                     values[right])

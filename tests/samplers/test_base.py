@@ -194,6 +194,43 @@ def test_discrete_float_columns_keep_their_values():
                                   [0.0, 0.0, 1.0, 1.0, 3.0])  # a tie goes to the lower value
 
 
+def test_column_types_of_every_kind_and_where_groups_begin_and_end():
+    from skaug.samplers.base import ColumnTypes
+
+    # a one-hot pair from column 0, a second pair right after it, a lone 0/1 float column,
+    # a uint 0/1 column (binary) and a uint count (integer)
+    X = np.array([[1, 0, 0, 1, 0, 0, 3], [0, 1, 1, 0, 1, 1, 5], [1, 0, 1, 0, 1, 0, 4],
+                  [0, 1, 0, 1, 0, 1, 7], [1, 0, 1, 0, 0, 0, 6]], dtype=float)
+    dtypes = [np.dtype(float)] * 5 + [np.dtype(np.uint8), np.dtype(np.uint16)]
+    types = ColumnTypes.of(X, dtypes)
+    assert [g.tolist() for g in types.groups] == [[0, 1], [2, 3]]
+    assert types.binary.tolist() == [False] * 5 + [True, False]
+    assert types.integer.tolist() == [False] * 6 + [True]
+    made = np.array([[0.6, 0.7, 0.2, 0.1, 0.4, 1.7, 9.4], [0.1, 0.2, 0.9, 0.3, 0.6, -0.6, 2.2]])
+    out = types.conform(made)
+    # the lone 0/1 float column takes 2 values in 5 rows: discrete, so its nearest value
+    np.testing.assert_array_equal(out, [[0, 1, 1, 0, 0, 1, 7], [0, 1, 1, 0, 1, 0, 3]])
+    # two adjacent 0/1 columns, never both 1 but sometimes both 0, are no one-hot group
+    pair = np.array([[1, 0], [0, 1], [0, 0], [1, 0], [0, 1], [0, 0]], dtype=float)
+    assert ColumnTypes.of(pair).groups == []
+    np.testing.assert_array_equal(ColumnTypes.of(pair).conform(np.array([[0.2, 0.3]])), [[0, 0]])
+    # an integer column is made whole and kept in range, not moved to a value it takes
+    counts = np.array([[2], [4], [8], [2], [4], [8], [2], [4]], dtype=float)
+    whole = ColumnTypes.of(counts, [np.dtype(np.int64)])
+    np.testing.assert_array_equal(whole.conform(np.array([[3.1], [9.0]])), [[3.0], [8.0]])
+    # a table of one boolean column alone is conformed too
+    only = ColumnTypes.of(np.array([[0.0], [1.0], [1.0]]), [np.dtype(bool)])
+    np.testing.assert_array_equal(only.conform(np.array([[0.8], [1.6], [-0.4]])),
+                                  [[1.0], [1.0], [0.0]])
+
+
+def test_a_sampling_strategy_of_zero_or_less_is_refused(binary_data):
+    X, y = binary_data
+    for strategy in (0.0, 0, -0.5):
+        with pytest.raises(ValueError, match="sampling_strategy"):
+            MixupSampler(sampling_strategy=strategy).fit_resample(X, y)
+
+
 @pytest.mark.parametrize("S", [MixupSampler, NoiseSampler, ISDASampler, SeASampler,
                                IDAASampler])
 def test_perturbing_samplers_keep_a_discrete_column_on_its_values(S):
