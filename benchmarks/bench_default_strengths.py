@@ -99,7 +99,7 @@ SAMPLER_STRENGTHS = {
 def _make(family, kw):
     import skaug
 
-    if family in SAMPLER_SETTINGS or family == "RandomOverSampler":
+    if family in SAMPLER_SETTINGS:
         from imblearn.over_sampling import RandomOverSampler
         from imblearn.pipeline import Pipeline
         from sklearn.ensemble import HistGradientBoostingClassifier

@@ -387,8 +387,8 @@ class IADAClassifier(FeatureHeadClassifier):
                 y, seed, per_class=self.meta_per_class,
                 who=f"perturbation='meta' (its meta set, meta_per_class={self.meta_per_class})",
                 remedy="Use perturbation='class' or 'constant', or more data.")
-            meta = HeldOut(as_tensor(X[rows], device), as_tensor(y[rows], device),
-                           None if sample_weight is None else as_tensor(sample_weight[rows], device))
+            meta = HeldOut.of(X[rows], y[rows],
+                              None if sample_weight is None else sample_weight[rows], device)
             X, y = X[keep], y[keep]
             sample_weight = None if sample_weight is None else sample_weight[keep]
         step = IADAStep(

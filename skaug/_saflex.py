@@ -365,8 +365,7 @@ class SAflexClassifier(FeatureHeadClassifier):
             X, y, sample_weight = X[kept], y[kept], _maybe(sample_weight, kept)
         validation = None
         if self.refine:
-            validation = HeldOut(as_tensor(X_val, device), as_tensor(y_val, device),
-                                 None if w_val is None else as_tensor(w_val, device))
+            validation = HeldOut.of(X_val, y_val, w_val, device)
         # fitted on this split: the user's object stays as it was
         augmenter = fitted_augmenter(self.augmenter, as_tensor(X, device), as_tensor(y, device),
                                      default_p=DEFAULT_CUTMIX_P)

@@ -20,6 +20,7 @@ can be unit-tested on small tensors without a fit.
 import torch
 
 from ..methods.common import weighted_cross_entropy
+from .net import as_tensor
 
 
 class Step:
@@ -77,6 +78,13 @@ class HeldOut:
 
     def __init__(self, X, y, sample_weight=None):
         self.X, self.y, self.sample_weight = X, y, sample_weight
+
+    @classmethod
+    def of(cls, X, y, sample_weight, device):
+        """The held-out rows from arrays (``sample_weight`` may be None), as tensors on
+        ``device``."""
+        return cls(as_tensor(X, device), as_tensor(y, device),
+                   None if sample_weight is None else as_tensor(sample_weight, device))
 
     def __len__(self):
         return len(self.y)

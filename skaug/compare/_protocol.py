@@ -160,7 +160,8 @@ def tuned_search(model, preprocessor, X, y, *, inner_cv, metric, class_weight, e
 
     A pipeline ``prep`` → ``model`` over the model's grid, by stratified
     inner CV (``GridSearchCV``); ``class_weight`` joins the grid (None,
-    "balanced") when :func:`tunes_class_weight` says so, else is fixed. A model with ``tune=False`` is the pipeline alone.
+    "balanced") when :func:`tunes_class_weight` says so, else is fixed. A model with
+    ``tune=False`` is the pipeline alone.
     """
     from sklearn.base import clone
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
