@@ -87,13 +87,15 @@ SAMPLER_SETTINGS = {
 #: ``--sampler-strengths`` (``default_strengths_sampler_strengths.md``): at "auto", the samplers
 #: that lose to RandomOverSampler by more than the std in ``--samplers`` (SeA, IDAA), each
 #: at its default strength and two weaker ones (a strength of 0 makes copies of rows,
-#: RandomOverSampler's).
+#: RandomOverSampler's), and IDAA's step of its default size in a random direction.
 SAMPLER_STRENGTHS = {
     "RandomOverSampler": {PLAIN_HGB: None, AUTO: dict(sampling_strategy="auto")},
     **{name: {PLAIN_HGB: None, **{f"{param}={v}": {param: v} for v in values}}
        for name, (param, values) in {"SeASampler": ("eta", (0.2, 0.05, 0.02)),
                                      "IDAASampler": ("epsilon", (0.3, 0.1, 0.03))}.items()},
 }
+# IDAA's latent step of the same size in a random direction (no proxy model to attack)
+SAMPLER_STRENGTHS["IDAASampler"]["epsilon=0.3, attack=None"] = dict(epsilon=0.3, attack=None)
 
 
 def _make(family, kw):
@@ -179,9 +181,8 @@ def main(argv=None):
     parts.mkdir(parents=True, exist_ok=True)
     for dataset in args.datasets.split(","):
         part = parts / f"{dataset}.json"
-        if part.exists() and not args.rerun:
-            saved = json.loads(part.read_text())
-        else:
+        saved = json.loads(part.read_text()) if part.exists() and not args.rerun else {}
+        if saved.get("seeds") != args.seeds:  # a part of another number of seeds is rerun
             X, y, splits, prep = load(dataset, args.seeds)
             rows = compare(X, y, list(models), preprocessor=prep, splits=splits, baselines=(),
                            metric="balanced_accuracy", n_jobs=args.n_jobs, progress=False,
@@ -189,7 +190,7 @@ def main(argv=None):
             n_train = int(np.mean([len(tr) for tr, _ in splits]))
             n_test = int(np.mean([len(te) for _, te in splits]))
             by = {r.name: r for r in rows}
-            saved = {"n_train": n_train, "n_test": n_test, "rows": [],
+            saved = {"seeds": args.seeds, "n_train": n_train, "n_test": n_test, "rows": [],
                      "scores": {r.name: list(r.scores) for r in rows}}
             for family, settings in settings_of.items():
                 plain = by[_name(family, next(iter(settings)))]

@@ -1,14 +1,18 @@
 """Record reference fits and skops files of the current layout, for the tests that pin them.
 
     python dev/record_reference.py
+    python dev/record_reference.py --only idaa_sampler   # one entry, the rest kept
 
 Writes ``tests/data/reference_fits.npz`` (predict_proba of a fixed set of fits, each
 with explicit parameters, on fixed synthetic data; with the torch and numpy versions
 they were made with) and ``tests/data/legacy/*.skops`` (models saved by this layout:
 the import paths they name must keep loading after the code moves). Run it only to
 make a new reference on purpose: the tests compare later code with these files.
+``--only NAME`` re-records one fit or sampler whose numbers changed on purpose (e.g.
+``idaa_sampler`` when IDAASampler kept its source rows in float64) and keeps the rest.
 """
 
+import argparse
 import json
 from pathlib import Path
 
@@ -83,12 +87,32 @@ def samplers():
         "noise_sampler": NoiseSampler(random_state=0),
         "isda_sampler": ISDASampler(epsilon=0.5, random_state=0),
         "sea_sampler": SeASampler(random_state=0),
-        "idaa_sampler": IDAASampler(vae_epochs=5, random_state=0),
+        "idaa_sampler": IDAASampler(attack="fgsm", vae_epochs=5, random_state=0),
         "saflex_sampler": SAflexSampler(CutMix(p=0.3), random_state=0),
     }
 
 
+def record_one(name):
+    """Re-record the entry ``name`` (a fit or a sampler) of reference_fits.npz in place."""
+    torch.set_num_threads(1)
+    X, y = data()
+    arrays = dict(np.load(OUT / "reference_fits.npz"))
+    if name in FITS:
+        arrays[name] = FITS[name]().fit(X, y).predict_proba(X)
+    else:
+        X_res, y_res = samplers()[name].fit_resample(X, y)
+        arrays[name] = np.asarray(X_res, dtype=np.float64)
+        arrays[f"{name}_y"] = np.asarray(y_res)
+    np.savez_compressed(OUT / "reference_fits.npz", **arrays)
+    print(f"re-recorded {name}")
+
+
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="re-record this one entry, keep the others")
+    args = parser.parse_args()
+    if args.only:
+        return record_one(args.only)
     torch.set_num_threads(1)
     X, y = data()
     arrays = {}

@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._docstring import substitute
 from ._shell import FeatureHeadClassifier, HeldOut, Step
-from ._shell._validation import stratified_hold_out, user_stacklevel
+from ._shell._validation import stratified_hold_out, take_rows, user_stacklevel
 from ._shell.net import as_tensor
 from .methods.common import weighted_cross_entropy, weighted_mean
 from .methods.iada import (
@@ -387,10 +387,8 @@ class IADAClassifier(FeatureHeadClassifier):
                 y, seed, per_class=self.meta_per_class,
                 who=f"perturbation='meta' (its meta set, meta_per_class={self.meta_per_class})",
                 remedy="Use perturbation='class' or 'constant', or more data.")
-            meta = HeldOut.of(X[rows], y[rows],
-                              None if sample_weight is None else sample_weight[rows], device)
-            X, y = X[keep], y[keep]
-            sample_weight = None if sample_weight is None else sample_weight[keep]
+            meta = HeldOut.of(*take_rows(rows, X, y, sample_weight), device)
+            X, y, sample_weight = take_rows(keep, X, y, sample_weight)
         step = IADAStep(
             n_classes=n_classes, n_hidden=width, perturbation=self.perturbation,
             epsilon=self.epsilon, lambda0=self.lambda0, alpha=self.alpha, beta=self.beta,

@@ -15,7 +15,7 @@ from ._shell import FeatureHeadClassifier, HeldOut, Step
 
 #: ``p`` of the CutMix that ``augmenter=None`` means (see the parameter's docstring).
 DEFAULT_CUTMIX_P = 0.1
-from ._shell._validation import stratified_hold_out, validate_features
+from ._shell._validation import stratified_hold_out, take_rows, validate_features
 from ._shell.net import as_tensor
 from .augmenters import apply_augmenter, fitted_augmenter
 from .methods.common import soft_cross_entropy, weighted_cross_entropy
@@ -83,10 +83,6 @@ class SAflexStep(Step):
         if self.kept:
             out["kept_fraction_"] = float(np.mean(self.kept))
         return out
-
-
-def _maybe(a, rows):
-    return None if a is None else a[rows]
 
 
 def _called_by_pipeline():
@@ -361,8 +357,8 @@ class SAflexClassifier(FeatureHeadClassifier):
                 y, seed, fraction=self.validation_fraction, who="SAflex",
                 remedy="Pass validation_data=(X_val, y_val) or validation_mask to fit, or more "
                        "data.")
-            X_val, y_val, w_val = X[held], y[held], _maybe(sample_weight, held)
-            X, y, sample_weight = X[kept], y[kept], _maybe(sample_weight, kept)
+            X_val, y_val, w_val = take_rows(held, X, y, sample_weight)
+            X, y, sample_weight = take_rows(kept, X, y, sample_weight)
         validation = None
         if self.refine:
             validation = HeldOut.of(X_val, y_val, w_val, device)

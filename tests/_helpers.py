@@ -1,6 +1,9 @@
 """Helpers several test modules share (fixtures live in the conftest files)."""
 
 import importlib.util
+import signal
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -103,3 +106,15 @@ class Recorder(Callback):
     @property
     def states(self):
         return [self.by_epoch[k] for k in sorted(self.by_epoch)]
+
+
+def run_python(script, timeout=120):
+    """Run ``script`` in a fresh Python whose Ctrl-C (SIGINT) is Python's own.
+
+    A child inherits an ignored SIGINT from its parent (Python then keeps ignoring it),
+    and a test runner's worker process may ignore it; the tests that interrupt a child
+    must not depend on that.
+    """
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=timeout,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))

@@ -14,7 +14,7 @@ import skaug.compare as cmp
 from skaug.cli import _output, main
 from skaug.compare import load_csv
 from skaug.datasets import load_builtin
-from tests._helpers import CLI_FAST, _run
+from tests._helpers import CLI_FAST, _run, run_python
 
 
 def test_command_line_on_a_csv_writes_table_plot_and_verdict(small_csv, tmp_path, capsys):
@@ -221,8 +221,7 @@ def test_interrupt_stops_compare_with_exit_130_and_writes_nothing(table, tmp_pat
               "--methods", "lr", "--cv", "2", "--quiet", "--n-jobs", "1"])
         print("returned normally")
     """)
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=120)
+    proc = run_python(script)
     assert proc.returncode == 130, proc.stderr
     assert "interrupted; no output written" in proc.stderr
     assert "returned normally" not in proc.stdout and not out.exists()
@@ -349,8 +348,7 @@ def test_an_interrupted_save_says_what_was_written(table, tmp_path):
               "--save", {str(model)!r}, "--methods", "lr", "--cv", "2", "--quiet",
               "--n-jobs", "1"])
     """)
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=120)
+    proc = run_python(script)
     assert proc.returncode == 130, proc.stderr
     assert f"written before the interrupt: table {out}; not written: model {model}" in proc.stderr
     assert out.exists() and not model.exists()

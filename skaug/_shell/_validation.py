@@ -189,3 +189,8 @@ def stratified_hold_out(y, seed, *, fraction=None, per_class=None, who="", remed
             f"{who} holds out validation_fraction={fraction} of the training data, stratified "
             f"by class, and that split is impossible here ({exc}). {remedy}"
         ) from exc
+
+
+def take_rows(rows, *arrays):
+    """``arrays`` indexed by ``rows``, an absent one (None, e.g. no sample weights) kept None."""
+    return [None if a is None else a[rows] for a in arrays]

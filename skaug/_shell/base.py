@@ -44,6 +44,7 @@ from ._validation import (
     class_weights,
     effective_weights,
     stratified_hold_out,
+    take_rows,
     validate_features,
     warn_unscaled,
 )
@@ -74,10 +75,6 @@ def _width(X):
 def _with_weights(X, sample_weight):
     # The net's input: X alone, or X with its weights (unpacked in the net's steps).
     return X if sample_weight is None else {"X": X, "sample_weight": sample_weight}
-
-
-def _take(rows, *arrays):
-    return [None if a is None else a[rows] for a in arrays]
 
 
 class SkaugClassifier(PredictionMixin, PortableNetMixin, ClassifierMixin, BaseEstimator):
@@ -137,8 +134,8 @@ class SkaugClassifier(PredictionMixin, PortableNetMixin, ClassifierMixin, BaseEs
         kept, held = stratified_hold_out(
             y, seed, fraction=self.validation_fraction, who="early_stopping=True",
             remedy="Use more data, a larger validation_fraction, or early_stopping=False.")
-        X_val, y_val, w_val = _take(held, X, y, sample_weight)
-        return (*_take(kept, X, y, sample_weight), Dataset(_with_weights(X_val, w_val), y_val))
+        X_val, y_val, w_val = take_rows(held, X, y, sample_weight)
+        return (*take_rows(kept, X, y, sample_weight), Dataset(_with_weights(X_val, w_val), y_val))
 
     def _net_callbacks(self, early_stopping):
         callbacks = [

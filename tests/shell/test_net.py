@@ -1,7 +1,5 @@
 """skaug._shell.net: batches, the Step's progress, callbacks, divergence, Ctrl-C."""
 
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
@@ -14,7 +12,7 @@ from skaug import (
     DivergenceError,
     SeAClassifier,
 )
-from tests._helpers import Recorder, SpySeA
+from tests._helpers import Recorder, SpySeA, run_python
 from tests._instances import CLASSIFIERS, FAST
 
 
@@ -57,8 +55,7 @@ def test_sigint_reaches_a_plain_fit():
         except KeyboardInterrupt:
             print("interrupted", hasattr(clf, "net_"))
     """)
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=120)
+    proc = run_python(script)
     assert proc.stdout.strip() == "interrupted False", proc.stderr
 
 
