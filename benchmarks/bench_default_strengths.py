@@ -148,11 +148,11 @@ def main(argv=None):
     parser.add_argument("--samplers", action="store_true",
                         help="the samplers' sampling_strategy (SAMPLER_SETTINGS) instead; writes "
                              "default_strengths_samplers.md")
-    start = time.time()
     parser.add_argument("--sampler-strengths", action="store_true",
                         help="the strengths of the samplers that lost to RandomOverSampler "
                              "(SAMPLER_STRENGTHS); writes default_strengths_sampler_strengths.md")
     args = parser.parse_args(argv)
+    start = time.time()
     args.samplers = args.samplers or args.sampler_strengths
     settings_of = SAMPLER_STRENGTHS if args.sampler_strengths else \
         SAMPLER_SETTINGS if args.samplers else SETTINGS
@@ -177,6 +177,7 @@ def main(argv=None):
         "|---|---|---|---|---|---|",
     ]
     deltas, against_copies = {}, {}  # (family, label) -> [(dataset, mean, std)]
+    copies = _name("RandomOverSampler", AUTO)
     parts = RESULTS / f"{output}_parts"
     parts.mkdir(parents=True, exist_ok=True)
     for dataset in args.datasets.split(","):
@@ -211,7 +212,6 @@ def main(argv=None):
                          f" | {seconds:.1f} |")
             if not plain:
                 deltas.setdefault((family, label), []).append((dataset, mean, std))
-            copies = _name("RandomOverSampler", AUTO)
             kw = settings_of[family][label]
             if args.samplers and family in SAMPLERS and kw is not None and \
                     kw.get("sampling_strategy", "auto") == "auto":

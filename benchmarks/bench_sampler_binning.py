@@ -93,9 +93,9 @@ def main(argv=None):
              f"preprocessing (last split): {distinct}.", "",
              "| training rows | balanced accuracy | Δ − copies, paired over the splits |",
              "|---|---|---|"]
-    copies = scores['RandomOverSampler("auto") → HGB (copies)']
+    copied = scores['RandomOverSampler("auto") → HGB (copies)']
     lines += [f"| {name} | {np.mean(v):.2f} ± {np.std(v):.2f} | "
-              f"{np.mean(np.subtract(v, copies)):+.2f} ± {np.std(np.subtract(v, copies)):.2f} |"
+              f"{np.mean(np.subtract(v, copied)):+.2f} ± {np.std(np.subtract(v, copied)):.2f} |"
               for name, v in scores.items()]
     save_results("sampler_binning.md", lines)
 

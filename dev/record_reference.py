@@ -92,6 +92,12 @@ def samplers():
     }
 
 
+def sampler_arrays(name, sampler, X, y):
+    """The recorded arrays of a sampler: its rows (float64) and their labels."""
+    X_res, y_res = sampler.fit_resample(X, y)
+    return {name: np.asarray(X_res, dtype=np.float64), f"{name}_y": np.asarray(y_res)}
+
+
 def record_one(name):
     """Re-record the entry ``name`` (a fit or a sampler) of reference_fits.npz in place."""
     torch.set_num_threads(1)
@@ -100,9 +106,7 @@ def record_one(name):
     if name in FITS:
         arrays[name] = FITS[name]().fit(X, y).predict_proba(X)
     else:
-        X_res, y_res = samplers()[name].fit_resample(X, y)
-        arrays[name] = np.asarray(X_res, dtype=np.float64)
-        arrays[f"{name}_y"] = np.asarray(y_res)
+        arrays.update(sampler_arrays(name, samplers()[name], X, y))
     np.savez_compressed(OUT / "reference_fits.npz", **arrays)
     print(f"re-recorded {name}")
 
@@ -126,9 +130,7 @@ def main():
         if name in ("sea", "iada_meta", "saflex", "idaa"):
             dump(clf, legacy / f"{name}.skops")
     for name, sampler in samplers().items():
-        X_res, y_res = sampler.fit_resample(X, y)
-        arrays[name] = np.asarray(X_res, dtype=np.float64)
-        arrays[f"{name}_y"] = np.asarray(y_res)
+        arrays.update(sampler_arrays(name, sampler, X, y))
         if name in ("cutmix_sampler", "saflex_sampler"):
             dump(sampler, legacy / f"{name}.skops")
     from imblearn.over_sampling import SMOTE
